@@ -1,0 +1,341 @@
+//! Step-size controllers.
+//!
+//! A controller turns the scaled error norm of an attempted step into a
+//! decision: accept (with the next step size) or reject (with the size to
+//! retry). Following SUNDIALS, the *law* (a pure function of the error
+//! history) is kept apart from the *commit*: [`StepController::decide`] never
+//! changes the controller's state, and the driver calls
+//! [`StepController::commit`] only for a step that is finally accepted (after
+//! the monitors had their say), so rejected or vetoed attempts never pollute
+//! the filter's history.
+//!
+//! All formulas and their sources are in `docs/controllers.md`.
+
+use crate::Real;
+use serde::{Deserialize, Serialize};
+
+/// The outcome of the error test.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Decision<T> {
+    /// The step passes; the next step should have this size.
+    Accept {
+        /// Proposed size of the next step (same sign as `h`).
+        h_next: T,
+    },
+    /// The step fails; retry from the same point with this size.
+    Reject {
+        /// Size of the retry (same sign as `h`, smaller in magnitude).
+        h_retry: T,
+    },
+}
+
+/// A step-size controller. Implement it to plug in your own.
+///
+/// `k` is `error_order + 1` of the stepper: the error estimate behaves like
+/// `C h^k`.
+///
+/// ```
+/// use odestride::controller::{Decision, StepController};
+/// /// Accept everything below tolerance, halve or grow by 10% otherwise.
+/// struct Naive;
+/// impl StepController<f64> for Naive {
+///     fn decide(&self, h: f64, err: f64, _k: u32) -> Decision<f64> {
+///         if err <= 1.0 { Decision::Accept { h_next: 1.1 * h } } else { Decision::Reject { h_retry: 0.5 * h } }
+///     }
+///     fn commit(&mut self, _h: f64, _err: f64) {}
+///     fn reset(&mut self) {}
+/// }
+/// assert_eq!(Naive.decide(1.0, 2.0, 5), Decision::Reject { h_retry: 0.5 });
+/// ```
+pub trait StepController<T: Real> {
+    /// Decides on an attempt of size `h` with scaled error `err` (finite, >= 0).
+    /// Must not change the controller's state.
+    fn decide(&self, h: T, err: T, k: u32) -> Decision<T>;
+    /// Records an accepted step (its size and error) in the history.
+    fn commit(&mut self, h: T, err: T);
+    /// Forgets the history (called at the start of every solve).
+    fn reset(&mut self);
+}
+
+/// Limits shared by the built-in controllers.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Limits<T> {
+    /// Safety factor applied to every proposal (Hairer: 0.9).
+    pub safety: T,
+    /// Smallest allowed ratio h_new / h (Hairer's 1/fac1 inverse: 0.2).
+    pub min_factor: T,
+    /// Largest allowed ratio h_new / h (Hairer's 10).
+    pub max_factor: T,
+}
+
+impl<T: Real> Default for Limits<T> {
+    fn default() -> Self {
+        Limits {
+            safety: T::lit(0.9),
+            min_factor: T::lit(0.2),
+            max_factor: T::lit(10.0),
+        }
+    }
+}
+
+impl<T: Real> Limits<T> {
+    #[inline]
+    fn clamp(&self, f: T) -> T {
+        f.max(self.min_factor).min(self.max_factor)
+    }
+    /// Retry factor after a failed test: `max(min_factor, safety err^-alpha)`.
+    #[inline]
+    fn reject_factor(&self, err: T, alpha: T) -> T {
+        (self.safety * err.powf(-alpha)).max(self.min_factor).min(T::one())
+    }
+}
+
+/// The elementary (integral, "I") controller:
+/// `h_new = h * clamp(safety * err^(-1/k))`.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct IController<T> {
+    /// Safety and growth limits.
+    pub limits: Limits<T>,
+}
+
+impl<T: Real> Default for IController<T> {
+    fn default() -> Self {
+        IController {
+            limits: Limits::default(),
+        }
+    }
+}
+
+impl<T: Real> IController<T> {
+    /// The elementary controller with default limits (0.9, [0.2, 10]).
+    pub fn new() -> Self {
+        Self::default()
+    }
+}
+
+impl<T: Real> StepController<T> for IController<T> {
+    fn decide(&self, h: T, err: T, k: u32) -> Decision<T> {
+        let alpha = T::one() / T::lit(k as f64);
+        if err <= T::one() {
+            let f = if err == T::zero() {
+                self.limits.max_factor
+            } else {
+                self.limits.clamp(self.limits.safety * err.powf(-alpha))
+            };
+            Decision::Accept { h_next: h * f }
+        } else {
+            Decision::Reject {
+                h_retry: h * self.limits.reject_factor(err, alpha),
+            }
+        }
+    }
+    fn commit(&mut self, _h: T, _err: T) {}
+    fn reset(&mut self) {}
+}
+
+/// The PI controller of Gustafsson in the form of Hairer's DOPRI5/DOP853
+/// (*Solving ODEs I*, Sect. IV.2, eq. 2.43c; dopri5.f):
+///
+/// `h_new = h * clamp(safety * err^(-alpha) * err_old^beta)`,
+/// `alpha = 1/k - 0.75 beta`, `err_old = max(previous accepted err, 1e-4)`.
+///
+/// A rejected step uses `h * max(min_factor, safety * err^(-alpha))`.
+/// With `beta = 0` this is the elementary controller.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct PiController<T> {
+    /// Hairer's `beta` (0.04 for DOPRI5, 0 for DOP853).
+    pub beta: T,
+    /// Safety and growth limits.
+    pub limits: Limits<T>,
+    err_old: T,
+}
+
+impl<T: Real> PiController<T> {
+    /// A PI controller with the given `beta` and default limits.
+    pub fn new(beta: T) -> Self {
+        PiController {
+            beta,
+            limits: Limits::default(),
+            err_old: T::lit(1e-4),
+        }
+    }
+    /// Hairer's DOPRI5 setting, `beta = 0.04`.
+    pub fn dopri5() -> Self {
+        Self::new(T::lit(0.04))
+    }
+    /// Replaces the limits.
+    pub fn with_limits(mut self, limits: Limits<T>) -> Self {
+        self.limits = limits;
+        self
+    }
+    fn alpha(&self, k: u32) -> T {
+        T::one() / T::lit(k as f64) - T::lit(0.75) * self.beta
+    }
+}
+
+impl<T: Real> Default for PiController<T> {
+    fn default() -> Self {
+        Self::dopri5()
+    }
+}
+
+impl<T: Real> StepController<T> for PiController<T> {
+    fn decide(&self, h: T, err: T, k: u32) -> Decision<T> {
+        let alpha = self.alpha(k);
+        if err <= T::one() {
+            let f = self.limits.safety * err.max(T::lit(1e-300)).powf(-alpha) * self.err_old.powf(self.beta);
+            Decision::Accept {
+                h_next: h * self.limits.clamp(f),
+            }
+        } else {
+            Decision::Reject {
+                h_retry: h * self.limits.reject_factor(err, alpha),
+            }
+        }
+    }
+    fn commit(&mut self, _h: T, err: T) {
+        self.err_old = err.max(T::lit(1e-4));
+    }
+    fn reset(&mut self) {
+        self.err_old = T::lit(1e-4);
+    }
+}
+
+/// How the PID controller limits its proposed ratio.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Limiter {
+    /// Hard clamp to `[min_factor, max_factor]` after the safety factor.
+    Clamp,
+    /// Söderlind's smooth limiter `1 + atan(f - 1)` (followed by the clamp),
+    /// which keeps the ratio a smooth function of the error.
+    Atan,
+}
+
+/// Söderlind's digital-filter controllers (G. Söderlind, "Digital filters in
+/// adaptive time-stepping", ACM TOMS 29 (2003) 1–26):
+///
+/// `h_{n+1} = h_n * (1/e_n)^(b1/k) (1/e_{n-1})^(b2/k) (1/e_{n-2})^(b3/k)
+///            * (h_n/h_{n-1})^(-a2) * (h_{n-1}/h_{n-2})^(-a3)`
+///
+/// where `b1, b2, b3` are the paper's `k beta_i` and `a2, a3` its `alpha_i`,
+/// followed by the safety factor and the limiter. Missing history (the first
+/// steps) is replaced by the current values. A rejected step falls back to
+/// the elementary law `h * max(min_factor, safety * err^(-1/k))`, so a
+/// failing filter can never grow the step.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct PidController<T> {
+    /// `k beta_1, k beta_2, k beta_3` of the paper.
+    pub b: [T; 3],
+    /// `alpha_2, alpha_3` of the paper (step-ratio feedback).
+    pub a: [T; 2],
+    /// Safety and growth limits.
+    pub limits: Limits<T>,
+    /// Limiter of the proposed ratio.
+    pub limiter: Limiter,
+    /// Accepted errors e_{n-1}, e_{n-2} (0 = not yet known).
+    errs: [T; 2],
+    /// Accepted step sizes h_{n-1}, h_{n-2} (0 = not yet known).
+    hs: [T; 2],
+}
+
+impl<T: Real> PidController<T> {
+    /// A filter with coefficients `b = (k beta_1, k beta_2, k beta_3)` and
+    /// `a = (alpha_2, alpha_3)`.
+    pub fn new(b: [T; 3], a: [T; 2]) -> Self {
+        PidController {
+            b,
+            a,
+            limits: Limits::default(),
+            limiter: Limiter::Clamp,
+            errs: [T::zero(); 2],
+            hs: [T::zero(); 2],
+        }
+    }
+    fn from_f64(b: [f64; 3], a: [f64; 2]) -> Self {
+        Self::new(b.map(T::lit), a.map(T::lit))
+    }
+    /// H211PI: `b = (1/6, 1/6, 0)`, `a = 0` (Söderlind 2003, Table III).
+    pub fn h211pi() -> Self {
+        Self::from_f64([1.0 / 6.0, 1.0 / 6.0, 0.0], [0.0, 0.0])
+    }
+    /// H211b: `b = (1/b, 1/b, 0)`, `a = (1/b, 0)`; Söderlind recommends b = 4.
+    pub fn h211b(b: f64) -> Self {
+        Self::from_f64([1.0 / b, 1.0 / b, 0.0], [1.0 / b, 0.0])
+    }
+    /// H312PID: `b = (1/18, 1/9, 1/18)`, `a = 0` (Söderlind 2003).
+    pub fn h312pid() -> Self {
+        Self::from_f64([1.0 / 18.0, 1.0 / 9.0, 1.0 / 18.0], [0.0, 0.0])
+    }
+    /// H312b: `b = (1/b, 2/b, 1/b)`, `a = (3/b, 1/b)`; Söderlind recommends b = 8.
+    pub fn h312b(b: f64) -> Self {
+        Self::from_f64([1.0 / b, 2.0 / b, 1.0 / b], [3.0 / b, 1.0 / b])
+    }
+    /// PI.4.2 of Söderlind (2003): `b = (3/5, -1/5, 0)`.
+    pub fn pi42() -> Self {
+        Self::from_f64([3.0 / 5.0, -1.0 / 5.0, 0.0], [0.0, 0.0])
+    }
+    /// The elementary controller as a filter: `b = (1, 0, 0)`.
+    pub fn h110() -> Self {
+        Self::from_f64([1.0, 0.0, 0.0], [0.0, 0.0])
+    }
+    /// Replaces the limiter.
+    pub fn with_limiter(mut self, limiter: Limiter) -> Self {
+        self.limiter = limiter;
+        self
+    }
+    /// Replaces the limits.
+    pub fn with_limits(mut self, limits: Limits<T>) -> Self {
+        self.limits = limits;
+        self
+    }
+}
+
+impl<T: Real> StepController<T> for PidController<T> {
+    fn decide(&self, h: T, err: T, k: u32) -> Decision<T> {
+        let kk = T::lit(k as f64);
+        let tiny = T::lit(1e-10);
+        let e0 = err.max(tiny);
+        if err > T::one() {
+            return Decision::Reject {
+                h_retry: h * self.limits.reject_factor(e0, T::one() / kk),
+            };
+        }
+        let e1 = if self.errs[0] > T::zero() { self.errs[0] } else { e0 };
+        let e2 = if self.errs[1] > T::zero() { self.errs[1] } else { e1 };
+        let mut f = e0.powf(-self.b[0] / kk) * e1.powf(-self.b[1] / kk) * e2.powf(-self.b[2] / kk);
+        if self.hs[0] != T::zero() && self.a[0] != T::zero() {
+            f = f * (h / self.hs[0]).abs().powf(-self.a[0]);
+        }
+        if self.hs[0] != T::zero() && self.hs[1] != T::zero() && self.a[1] != T::zero() {
+            f = f * (self.hs[0] / self.hs[1]).abs().powf(-self.a[1]);
+        }
+        f = self.limits.safety * f;
+        if self.limiter == Limiter::Atan {
+            f = T::one() + (f - T::one()).atan();
+        }
+        Decision::Accept {
+            h_next: h * self.limits.clamp(f),
+        }
+    }
+    fn commit(&mut self, h: T, err: T) {
+        self.errs = [err.max(T::lit(1e-10)), self.errs[0]];
+        self.hs = [h, self.hs[0]];
+    }
+    fn reset(&mut self) {
+        self.errs = [T::zero(); 2];
+        self.hs = [T::zero(); 2];
+    }
+}
+
+/// Any boxed controller is a controller (for run-time selection).
+impl<T: Real, C: StepController<T> + ?Sized> StepController<T> for Box<C> {
+    fn decide(&self, h: T, err: T, k: u32) -> Decision<T> {
+        (**self).decide(h, err, k)
+    }
+    fn commit(&mut self, h: T, err: T) {
+        (**self).commit(h, err)
+    }
+    fn reset(&mut self) {
+        (**self).reset()
+    }
+}

@@ -1,0 +1,604 @@
+//! The driver: the loop that turns attempts into a solution.
+//!
+//! One step: the stepper proposes `y_new` with an error norm; a non-finite
+//! candidate is rejected with a strong shrink; the controller accepts or
+//! rejects; the monitors may veto an accepted candidate; an accepted step is
+//! committed to the controller, saved (every step, or the output times it
+//! covers, via dense output), shown to the monitors (which may project or
+//! stop), and the stepper moves on. See `docs/architecture.md`.
+
+use crate::controller::{Decision, PiController, StepController};
+use crate::monitor::{AcceptedStep, AfterStep, Candidate, Monitor, Verdict};
+use crate::norm::{ErrorNorm, Tolerance};
+use crate::solution::{DenseOutput, Segment};
+use crate::{Options, Real, SaveMode, Solution, SolveError, SolveFailure, State, Status, Stepper, System};
+use crate::system::Counted;
+
+/// An integrator: a stepper, a controller, options and monitors.
+///
+/// ```
+/// use nalgebra::SVector;
+/// use odestride::{ExplicitRk, Integrator};
+/// // harmonic oscillator y1' = y2, y2' = -y1 over one period
+/// let f = |_t: f64, y: &SVector<f64, 2>, dy: &mut SVector<f64, 2>| {
+///     dy[0] = y[1];
+///     dy[1] = -y[0];
+/// };
+/// let sol = Integrator::new(ExplicitRk::dopri5())
+///     .tol(1e-10)
+///     .solve(f, 0.0, 2.0 * std::f64::consts::PI, SVector::from([1.0, 0.0]))
+///     .unwrap();
+/// assert!((sol.last_state()[0] - 1.0).abs() < 1e-8);
+/// println!("{} steps, {} evaluations", sol.stats.naccept, sol.stats.nfev);
+/// ```
+pub struct Integrator<'m, T: Real, S: State<T>, St, C = PiController<T>> {
+    stepper: St,
+    controller: C,
+    options: Options<T>,
+    monitors: Vec<Box<dyn Monitor<T, S> + 'm>>,
+}
+
+impl<'m, T: Real, S: State<T>, St: Stepper<T, S>> Integrator<'m, T, S, St, PiController<T>> {
+    /// An integrator with default options and the PI controller tuned for
+    /// the stepper (Hairer's `beta`).
+    pub fn new(stepper: St) -> Self {
+        let beta = stepper.default_pi_beta();
+        Integrator {
+            stepper,
+            controller: PiController::new(beta),
+            options: Options::default(),
+            monitors: Vec::new(),
+        }
+    }
+}
+
+impl<'m, T: Real, S: State<T>, St: Stepper<T, S>, C: StepController<T>> Integrator<'m, T, S, St, C> {
+    /// Replaces the step-size controller.
+    pub fn controller<C2: StepController<T>>(self, controller: C2) -> Integrator<'m, T, S, St, C2> {
+        Integrator {
+            stepper: self.stepper,
+            controller,
+            options: self.options,
+            monitors: self.monitors,
+        }
+    }
+    /// Replaces the options.
+    pub fn options(mut self, options: Options<T>) -> Self {
+        self.options = options;
+        self
+    }
+    /// The options, for in-place changes between solves.
+    pub fn options_mut(&mut self) -> &mut Options<T> {
+        &mut self.options
+    }
+    /// Scalar relative tolerance.
+    pub fn rtol(mut self, rtol: T) -> Self {
+        self.options = self.options.rtol(rtol);
+        self
+    }
+    /// Scalar absolute tolerance.
+    pub fn atol(mut self, atol: T) -> Self {
+        self.options = self.options.atol(atol);
+        self
+    }
+    /// rtol = atol = `tol`.
+    pub fn tol(mut self, tol: T) -> Self {
+        self.options = self.options.tol(tol);
+        self
+    }
+    /// Adds a monitor (consulted in the order added).
+    pub fn monitor(mut self, monitor: impl Monitor<T, S> + 'm) -> Self {
+        self.monitors.push(Box::new(monitor));
+        self
+    }
+    /// The stepper (e.g. to read its name).
+    pub fn stepper(&self) -> &St {
+        &self.stepper
+    }
+
+    /// Integrates `y' = f(t, y)` from `(t0, y0)` to `t_end`.
+    ///
+    /// `t_end < t0` integrates backward. `t_end == t0` returns the initial
+    /// state with zero steps. On failure, the error comes with the partial
+    /// solution computed so far.
+    pub fn solve<F: System<T, S>>(
+        &mut self,
+        mut f: F,
+        t0: T,
+        t_end: T,
+        y0: S,
+    ) -> Result<Solution<T, S>, SolveFailure<T, S>> {
+        let name = self.stepper.name().to_string();
+        let fail = |error: SolveError| SolveFailure {
+            error,
+            partial: Box::new(Solution::empty(&name)),
+        };
+        validate(&self.options, t0, t_end, &y0).map_err(fail)?;
+        if self.options.fixed_step.is_none() && !self.stepper.has_error_estimate() {
+            return Err(fail(SolveError::NoErrorEstimate { method: name.clone() }));
+        }
+        let mut sys = Counted::new(&mut f);
+        let mut run = Run::new(&self.options, &name, t0, t_end, y0);
+        let outcome = run.go(&mut sys, &mut self.stepper, &mut self.controller, &mut self.monitors);
+        let nfev = sys.count();
+        run.finish(outcome, nfev)
+    }
+}
+
+fn validate<T: Real, S: State<T>>(o: &Options<T>, t0: T, t_end: T, y0: &S) -> Result<(), SolveError> {
+    let f = |x: T| x.to_f64_lossy();
+    for (which, t) in [("t0", t0), ("t_end", t_end)] {
+        if !t.is_finite() {
+            return Err(SolveError::NonFiniteTime {
+                which: which.into(),
+                value: f(t),
+            });
+        }
+    }
+    if let Some((index, v)) = y0.as_slice().iter().enumerate().find(|(_, v)| !v.is_finite()) {
+        return Err(SolveError::NonFiniteInitialState { index, value: f(*v) });
+    }
+    let n = y0.dim();
+    for (which, tol, strict) in [("rtol", &o.rtol, true), ("atol", &o.atol, false)] {
+        if let Tolerance::PerComponent(v) = tol {
+            if v.len() != n {
+                return Err(SolveError::ToleranceLength {
+                    which: which.into(),
+                    expected: n,
+                    got: v.len(),
+                });
+            }
+        }
+        for (index, v) in tol.values().iter().enumerate() {
+            let bad = !v.is_finite() || *v < T::zero() || (strict && *v <= T::zero());
+            if bad {
+                return Err(SolveError::InvalidTolerance {
+                    which: which.into(),
+                    index,
+                    value: f(*v),
+                });
+            }
+        }
+    }
+    if let Some(w) = &o.error_weights {
+        if w.len() != n {
+            return Err(SolveError::ToleranceLength {
+                which: "error_weights".into(),
+                expected: n,
+                got: w.len(),
+            });
+        }
+    }
+    let positive = |name: &str, v: Option<T>| match v {
+        Some(x) if !(x.is_finite() && x > T::zero()) => Err(SolveError::InvalidOption {
+            name: name.into(),
+            value: f(x),
+            hint: "must be finite and > 0 (a magnitude; the direction comes from the span)".into(),
+        }),
+        _ => Ok(()),
+    };
+    positive("h0", o.h0)?;
+    positive("h_max", o.h_max)?;
+    positive("fixed_step", o.fixed_step)?;
+    if let Some(x) = o.h_min {
+        if !(x.is_finite() && x >= T::zero()) {
+            return Err(SolveError::InvalidOption {
+                name: "h_min".into(),
+                value: f(x),
+                hint: "must be finite and >= 0".into(),
+            });
+        }
+    }
+    let s = o.nonfinite_shrink;
+    if !(s > T::zero() && s < T::one()) {
+        return Err(SolveError::InvalidOption {
+            name: "nonfinite_shrink".into(),
+            value: f(s),
+            hint: "must lie in (0, 1)".into(),
+        });
+    }
+    if let SaveMode::At(times) = &o.save {
+        let dir = if t_end >= t0 { T::one() } else { -T::one() };
+        let mut prev = t0;
+        for (i, t) in times.iter().enumerate() {
+            let inside = (*t - t0) * dir >= T::zero() && (t_end - *t) * dir >= T::zero();
+            if !t.is_finite() || !inside || (*t - prev) * dir < T::zero() {
+                return Err(SolveError::InvalidOption {
+                    name: format!("save_at[{i}]"),
+                    value: f(*t),
+                    hint: "output times must lie in [t0, t_end] and be ordered in the direction of integration".into(),
+                });
+            }
+            prev = *t;
+        }
+    }
+    Ok(())
+}
+
+/// Why the loop ended without error.
+enum End<T> {
+    Done(Status<T>),
+}
+
+/// The mutable state of one solve.
+struct Run<'o, T: Real, S: State<T>> {
+    o: &'o Options<T>,
+    sol: Solution<T, S>,
+    t0: T,
+    t_end: T,
+    t: T,
+    y: S,
+    y_new: S,
+    tmp: S,
+    next_out: usize,
+    coeffs: Vec<S>,
+}
+
+impl<'o, T: Real, S: State<T>> Run<'o, T, S> {
+    fn new(o: &'o Options<T>, name: &str, t0: T, t_end: T, y0: S) -> Self {
+        let mut sol = Solution::empty(name);
+        if o.dense {
+            sol.dense = Some(DenseOutput { segments: Vec::new() });
+        }
+        Run {
+            o,
+            sol,
+            t0,
+            t_end,
+            t: t0,
+            y_new: y0.clone(),
+            tmp: y0.clone(),
+            y: y0,
+            next_out: 0,
+            coeffs: Vec::new(),
+        }
+    }
+
+    fn save(&mut self, t: T, y: &S) {
+        self.sol.t.push(t);
+        self.sol.y.push(y.clone());
+    }
+
+    fn go<F: System<T, S>, St: Stepper<T, S>, C: StepController<T>>(
+        &mut self,
+        sys: &mut F,
+        stepper: &mut St,
+        ctrl: &mut C,
+        monitors: &mut [Box<dyn Monitor<T, S> + '_>],
+    ) -> Result<End<T>, SolveError> {
+        let o = self.o;
+        let (t0, t_end) = (self.t0, self.t_end);
+        let fl = |x: T| x.to_f64_lossy();
+
+        // Initial output.
+        match &o.save {
+            SaveMode::EveryStep => {
+                let y0 = self.y.clone();
+                self.save(t0, &y0);
+            }
+            SaveMode::At(times) => {
+                while self.next_out < times.len() && times[self.next_out] == t0 {
+                    let y0 = self.y.clone();
+                    self.save(t0, &y0);
+                    self.next_out += 1;
+                }
+            }
+            SaveMode::FinalOnly => {}
+        }
+        for m in monitors.iter_mut() {
+            m.start(t0, &self.y);
+        }
+        if t_end == t0 {
+            if matches!(o.save, SaveMode::FinalOnly) {
+                let y0 = self.y.clone();
+                self.save(t0, &y0);
+            }
+            return Ok(End::Done(Status::Success));
+        }
+        let dir = if t_end > t0 { T::one() } else { -T::one() };
+        let span = (t_end - t0).abs();
+        let h_max = o.h_max.unwrap_or(span).min(span);
+
+        ctrl.reset();
+        stepper.init(sys, t0, &self.y);
+        if !stepper.derivative().is_finite() {
+            return Err(SolveError::NonFiniteDerivative { t: fl(t0) });
+        }
+        let norm = ErrorNorm::new(o.rtol.clone(), o.atol.clone(), o.error_weights.clone());
+        let fixed = o.fixed_step;
+        let mut h = match (fixed, o.h0) {
+            (Some(hf), _) => hf,
+            (None, Some(h0)) => h0.min(h_max),
+            (None, None) => initial_step(sys, stepper, &norm, t0, &self.y, dir, h_max),
+        } * dir;
+        self.sol.stats.h_initial = fl(h);
+        self.sol.stats.h_min_accepted = f64::INFINITY;
+
+        let mut rejected_last = false;
+        let mut consecutive = 0usize;
+        let mut n_fixed: usize = 0;
+        loop {
+            if self.sol.stats.nsteps >= o.max_steps {
+                return Err(SolveError::TooManySteps {
+                    t: fl(self.t),
+                    max_steps: o.max_steps,
+                });
+            }
+            let t = self.t;
+            // Floor: 16 ulp of t, or the user's h_min.
+            let floor = (T::lit(16.0) * T::epsilon() * t.abs())
+                .max(o.h_min.unwrap_or(T::zero()))
+                .max(T::min_positive_value());
+            if fixed.is_none() && h.abs() < floor {
+                return Err(SolveError::StepSizeTooSmall {
+                    t: fl(t),
+                    h: fl(h),
+                    h_min: fl(floor),
+                });
+            }
+            // Land exactly on t_end: Hairer's look-ahead of 1.01 h for
+            // adaptive steps; an exact (to rounding) test for fixed steps.
+            let last = match fixed {
+                None => (t + T::lit(1.01) * h - t_end) * dir >= T::zero(),
+                Some(_) => (t + h - t_end) * dir >= -T::lit(1e-10) * h.abs(),
+            };
+            if last && (fixed.is_none() || (t + h - t_end) * dir > T::lit(1e-10) * h.abs()) {
+                h = t_end - t;
+            }
+            self.sol.stats.nsteps += 1;
+            let err = stepper.attempt(sys, t, &self.y, h, &mut self.y_new, &norm);
+
+            // Non-finite candidate: a rejection with a strong shrink.
+            if !err.is_finite() || !self.y_new.is_finite() {
+                if fixed.is_some() {
+                    return Err(SolveError::NonFiniteSolution { t: fl(t), h: fl(h) });
+                }
+                self.sol.stats.nreject_nonfinite += 1;
+                consecutive += 1;
+                if consecutive > o.max_consecutive_rejects {
+                    return Err(SolveError::TooManyRejections {
+                        t: fl(t),
+                        h: fl(h),
+                        count: consecutive,
+                        reason: "non-finite candidate".into(),
+                    });
+                }
+                h = h * o.nonfinite_shrink;
+                rejected_last = true;
+                continue;
+            }
+
+            let mut h_next = match fixed {
+                Some(hf) => hf * dir,
+                None => match ctrl.decide(h, err, stepper.error_order() + 1) {
+                    Decision::Accept { h_next } => h_next,
+                    Decision::Reject { h_retry } => {
+                        self.sol.stats.nreject_error += 1;
+                        consecutive += 1;
+                        if consecutive > o.max_consecutive_rejects {
+                            return Err(SolveError::TooManyRejections {
+                                t: fl(t),
+                                h: fl(h),
+                                count: consecutive,
+                                reason: "error test".into(),
+                            });
+                        }
+                        h = h_retry;
+                        rejected_last = true;
+                        continue;
+                    }
+                },
+            };
+            let t_new = if last {
+                t_end
+            } else if fixed.is_some() {
+                t0 + T::lit((n_fixed + 1) as f64) * h
+            } else {
+                t + h
+            };
+
+            // Monitors may veto.
+            let mut veto = None;
+            for m in monitors.iter_mut() {
+                let cand = Candidate {
+                    t,
+                    y: &self.y,
+                    t_new,
+                    y_new: &self.y_new,
+                    h,
+                    err,
+                };
+                if let Verdict::Veto { factor, reason } = m.check(&cand) {
+                    veto = Some((m.name().to_string(), factor, reason));
+                    break;
+                }
+            }
+            if let Some((who, factor, reason)) = veto {
+                let st = &mut self.sol.stats;
+                st.nveto += 1;
+                *st.vetoes.entry(format!("{who}: {reason}")).or_insert(0) += 1;
+                consecutive += 1;
+                if consecutive > o.max_consecutive_rejects {
+                    return Err(SolveError::TooManyRejections {
+                        t: fl(t),
+                        h: fl(h),
+                        count: consecutive,
+                        reason: format!("vetoed by {who}: {reason}"),
+                    });
+                }
+                let factor = if factor > T::zero() && factor < T::one() {
+                    factor
+                } else {
+                    T::lit(0.5)
+                };
+                h = h * factor;
+                rejected_last = true;
+                continue;
+            }
+
+            // Accepted.
+            ctrl.commit(h, err);
+            consecutive = 0;
+            n_fixed += 1;
+            {
+                let st = &mut self.sol.stats;
+                st.naccept += 1;
+                st.h_min_accepted = st.h_min_accepted.min(fl(h.abs()));
+                st.h_max_accepted = st.h_max_accepted.max(fl(h.abs()));
+            }
+            // Output through the dense output of this step.
+            if let SaveMode::At(times) = &o.save {
+                while self.next_out < times.len() && (t_new - times[self.next_out]) * dir >= T::zero() {
+                    let to = times[self.next_out];
+                    if to == t_new {
+                        let yn = self.y_new.clone();
+                        self.save(to, &yn);
+                    } else {
+                        let theta = (to - t) / h;
+                        stepper.interpolate(sys, &self.y, &self.y_new, theta, &mut self.tmp);
+                        let v = self.tmp.clone();
+                        self.save(to, &v);
+                    }
+                    self.next_out += 1;
+                }
+            }
+            if self.sol.dense.is_some() {
+                let mut coeffs = core::mem::take(&mut self.coeffs);
+                stepper.dense_coefficients(sys, &self.y, &self.y_new, &mut coeffs);
+                if let Some(d) = self.sol.dense.as_mut() {
+                    d.segments.push(Segment { t0: t, h, coeffs });
+                }
+            }
+            // Monitors see the accepted step; they may project or stop.
+            let stiffness = stepper.stiffness_estimate();
+            let mut changed = false;
+            let mut stop = None;
+            for m in monitors.iter_mut() {
+                let mut acc = AcceptedStep {
+                    t_prev: t,
+                    t: t_new,
+                    h,
+                    err,
+                    stiffness,
+                    y: &mut self.y_new,
+                };
+                match m.accepted(&mut acc) {
+                    AfterStep::Continue => {}
+                    AfterStep::Modified => changed = true,
+                    AfterStep::Stop(status) => {
+                        stop = Some(status);
+                        break;
+                    }
+                }
+            }
+            stepper.accept(sys, t_new, &self.y_new, changed);
+            core::mem::swap(&mut self.y, &mut self.y_new);
+            self.t = t_new;
+            if matches!(o.save, SaveMode::EveryStep) {
+                let y = self.y.clone();
+                self.save(t_new, &y);
+            }
+            if let Some(status) = stop {
+                return Ok(End::Done(status));
+            }
+            if last {
+                return Ok(End::Done(Status::Success));
+            }
+            // Next step size: h_max, monitors' caps, no growth after a rejection.
+            let mut mag = h_next.abs().min(h_max);
+            for m in monitors.iter() {
+                if let Some(cap) = m.max_step() {
+                    mag = mag.min(cap.abs());
+                }
+            }
+            if rejected_last && fixed.is_none() {
+                mag = mag.min(h.abs());
+            }
+            rejected_last = false;
+            h_next = mag * dir;
+            h = h_next;
+        }
+    }
+
+    fn finish(mut self, outcome: Result<End<T>, SolveError>, nfev: usize) -> Result<Solution<T, S>, SolveFailure<T, S>> {
+        self.sol.stats.nfev = nfev;
+        if self.sol.stats.naccept == 0 {
+            self.sol.stats.h_min_accepted = 0.0;
+        }
+        // The last accepted state always ends the saved data.
+        let needs_last = !matches!(self.o.save, SaveMode::EveryStep) || self.sol.t.is_empty();
+        if needs_last && self.sol.t.last() != Some(&self.t) {
+            let y = self.y.clone();
+            let t = self.t;
+            let is_at = matches!(self.o.save, SaveMode::At(_));
+            // For `At`, the final state is only appended on failure (or a stop
+            // before the end); a successful solve returns exactly the requested times.
+            let success_at_end = matches!(outcome, Ok(End::Done(Status::Success)));
+            if !(is_at && success_at_end) {
+                self.save(t, &y);
+            }
+        }
+        match outcome {
+            Ok(End::Done(status)) => {
+                self.sol.status = status;
+                Ok(self.sol)
+            }
+            Err(error) => {
+                self.sol.status = Status::Failed;
+                Err(SolveFailure {
+                    error,
+                    partial: Box::new(self.sol),
+                })
+            }
+        }
+    }
+}
+
+/// Hairer's initial step-size algorithm (*Solving ODEs I*, Sect. II.4,
+/// "Starting Step Size"; as in dopri5.f's HINIT), with RMS norms:
+///
+/// 1. `d0 = ||y0||`, `d1 = ||f(t0, y0)||` (scaled by `atol + rtol |y0|`);
+///    `h0 = 0.01 d0/d1` (or 1e-6 if either is below 1e-5).
+/// 2. One explicit Euler step `y1 = y0 + h0 f0`; `d2 = ||f(t0 + h0, y1) - f0|| / h0`.
+/// 3. `h1 = (0.01 / max(d1, d2))^(1/k)` (or `max(1e-6, 1e-3 h0)` if
+///    `max(d1, d2) <= 1e-15`), `k = error_order + 1`.
+/// 4. `h = min(100 h0, h1, h_max)`.
+fn initial_step<T: Real, S: State<T>, F: System<T, S>, St: Stepper<T, S>>(
+    sys: &mut F,
+    stepper: &St,
+    norm: &ErrorNorm<T>,
+    t0: T,
+    y0: &S,
+    dir: T,
+    h_max: T,
+) -> T {
+    let f0 = stepper.derivative();
+    let y0s = y0.as_slice();
+    let d0 = norm.rms(y0s, y0s, y0s);
+    let d1 = norm.rms(y0s, y0s, f0.as_slice());
+    let small = T::lit(1e-5);
+    let mut h0 = if d0 < small || d1 < small {
+        T::lit(1e-6)
+    } else {
+        T::lit(0.01) * d0 / d1
+    };
+    h0 = h0.min(h_max);
+    let mut y1 = y0.clone();
+    for ((a, b), c) in y1.as_mut_slice().iter_mut().zip(y0s).zip(f0.as_slice()) {
+        *a = *b + h0 * dir * *c;
+    }
+    let mut f1 = y0.zeros_like();
+    sys.rhs(t0 + h0 * dir, &y1, &mut f1);
+    for (a, b) in f1.as_mut_slice().iter_mut().zip(f0.as_slice()) {
+        *a = *a - *b;
+    }
+    let d2 = norm.rms(y0s, y0s, f1.as_slice()) / h0;
+    let k = T::lit((stepper.error_order() + 1) as f64);
+    let d12 = d1.max(d2);
+    let h1 = if !(d12 > T::lit(1e-15)) {
+        T::lit(1e-6).max(h0 * T::lit(1e-3))
+    } else {
+        (T::lit(0.01) / d12).powf(T::one() / k)
+    };
+    (T::lit(100.0) * h0).min(h1).min(h_max)
+}

@@ -1,0 +1,58 @@
+//! # odestride
+//!
+//! Adaptive ODE integration in which embedded Runge–Kutta pairs (and
+//! step-doubling integrators) feed a pluggable step-size controller with
+//! reject/retry logic, optional monitors may veto or shape steps, and every
+//! number a user would want — function evaluations, rejections by reason,
+//! step sizes — is counted.
+//!
+//! ```
+//! use nalgebra::SVector;
+//! use odestride::{ExplicitRk, Integrator, Options};
+//!
+//! // Lorenz system
+//! let lorenz = |_t: f64, y: &SVector<f64, 3>, dy: &mut SVector<f64, 3>| {
+//!     dy[0] = 10.0 * (y[1] - y[0]);
+//!     dy[1] = y[0] * (28.0 - y[2]) - y[1];
+//!     dy[2] = y[0] * y[1] - 8.0 / 3.0 * y[2];
+//! };
+//! let sol = Integrator::new(ExplicitRk::dopri5())
+//!     .options(Options::default().rtol(1e-8).atol(1e-8))
+//!     .solve(lorenz, 0.0, 1.0, SVector::from([1.0, 0.0, 0.0]))
+//!     .expect("solve");
+//! assert_eq!(sol.status, odestride::Status::Success);
+//! assert!(sol.stats.nfev > 0);
+//! ```
+//!
+//! The pieces, one concept per module: [`state`] (the vector-space trait),
+//! [`system`] (the right-hand side), [`tableau`] (methods as data),
+//! [`stepper`] (one attempted step), [`controller`] (step-size control),
+//! [`monitor`] (vetoes, projections, stops), [`integrate`] (the driver
+//! loop), [`solution`] (results and dense output), [`error`].
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+pub mod controller;
+pub mod error;
+pub mod integrate;
+pub mod monitor;
+pub mod norm;
+pub mod options;
+mod real;
+pub mod solution;
+pub mod state;
+pub mod stepper;
+pub mod system;
+pub mod tableau;
+
+pub use controller::{IController, PiController, PidController, StepController};
+pub use error::{SolveError, SolveFailure};
+pub use integrate::Integrator;
+pub use monitor::Monitor;
+pub use norm::{ErrorNorm, Tolerance};
+pub use options::{Options, SaveMode};
+pub use real::Real;
+pub use solution::{DenseOutput, EventRecord, Solution, Stats, Status};
+pub use state::State;
+pub use stepper::{ExplicitRk, Stepper};
+pub use system::System;

@@ -1,0 +1,137 @@
+//! The scaled error norm of Hairer–Nørsett–Wanner.
+//!
+//! For a local error estimate `err` on a step from `y` to `y_new`:
+//!
+//! ```text
+//! sc_i = atol_i + rtol_i * max(|y_i|, |y_new_i|)
+//! ||err|| = sqrt( (1/n) * sum_i (w_i * err_i / sc_i)^2 )
+//! ```
+//!
+//! (*Solving ODEs I*, eq. II.4.11). A step passes the error test when
+//! `||err|| <= 1`. The optional component weights `w_i` (default 1) let a
+//! user decide *what* the error test looks at: a weight of 0 removes a
+//! component from the test (e.g. a velocity that is only a by-product).
+
+use crate::Real;
+use serde::{Deserialize, Serialize};
+
+/// A tolerance: one value for every component, or one per component.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum Tolerance<T> {
+    /// The same tolerance for every component.
+    Scalar(T),
+    /// One tolerance per component (length must equal the state dimension).
+    PerComponent(Vec<T>),
+}
+
+impl<T: Real> Tolerance<T> {
+    /// The tolerance of component `i`.
+    #[inline(always)]
+    pub fn get(&self, i: usize) -> T {
+        match self {
+            Tolerance::Scalar(v) => *v,
+            Tolerance::PerComponent(v) => v[i],
+        }
+    }
+    /// All values (one for a scalar tolerance).
+    pub fn values(&self) -> &[T] {
+        match self {
+            Tolerance::Scalar(v) => core::slice::from_ref(v),
+            Tolerance::PerComponent(v) => v,
+        }
+    }
+}
+
+impl<T> From<T> for Tolerance<T> {
+    fn from(v: T) -> Self {
+        Tolerance::Scalar(v)
+    }
+}
+
+impl<T> From<Vec<T>> for Tolerance<T> {
+    fn from(v: Vec<T>) -> Self {
+        Tolerance::PerComponent(v)
+    }
+}
+
+/// The scaled RMS error norm, built by the driver from the options.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ErrorNorm<T> {
+    rtol: Tolerance<T>,
+    atol: Tolerance<T>,
+    weights: Option<Vec<T>>,
+}
+
+impl<T: Real> ErrorNorm<T> {
+    /// A norm with the given tolerances and optional component weights.
+    pub fn new(rtol: Tolerance<T>, atol: Tolerance<T>, weights: Option<Vec<T>>) -> Self {
+        ErrorNorm {
+            rtol,
+            atol,
+            weights,
+        }
+    }
+
+    /// The scale `sc_i = atol_i + rtol_i * max(|a_i|, |b_i|)`.
+    #[inline(always)]
+    pub fn scale(&self, i: usize, a: T, b: T) -> T {
+        self.atol.get(i) + self.rtol.get(i) * a.abs().max(b.abs())
+    }
+
+    /// `sum_i (w_i err_i / sc_i)^2` (not divided by `n`).
+    #[inline]
+    pub fn sum_sq(&self, y: &[T], y_new: &[T], err: &[T]) -> T {
+        let mut acc = T::zero();
+        match (&self.rtol, &self.atol, &self.weights) {
+            (Tolerance::Scalar(r), Tolerance::Scalar(a), None) => {
+                for ((yi, yn), ei) in y.iter().zip(y_new).zip(err) {
+                    let sc = *a + *r * yi.abs().max(yn.abs());
+                    let q = *ei / sc;
+                    acc = acc + q * q;
+                }
+            }
+            _ => {
+                for (i, ((yi, yn), ei)) in y.iter().zip(y_new).zip(err).enumerate() {
+                    let mut q = *ei / self.scale(i, *yi, *yn);
+                    if let Some(w) = &self.weights {
+                        q = q * w[i];
+                    }
+                    acc = acc + q * q;
+                }
+            }
+        }
+        acc
+    }
+
+    /// Two sums of squares over the same scales (for combined estimators).
+    #[inline]
+    pub fn sum_sq_pair(&self, y: &[T], y_new: &[T], e1: &[T], e2: &[T]) -> (T, T) {
+        let mut s1 = T::zero();
+        let mut s2 = T::zero();
+        for i in 0..y.len() {
+            let mut w = T::one() / self.scale(i, y[i], y_new[i]);
+            if let Some(ws) = &self.weights {
+                w = w * ws[i];
+            }
+            let q1 = e1[i] * w;
+            let q2 = e2[i] * w;
+            s1 = s1 + q1 * q1;
+            s2 = s2 + q2 * q2;
+        }
+        (s1, s2)
+    }
+
+    /// The RMS norm `sqrt(sum_sq / n)`.
+    ///
+    /// ```
+    /// use odestride::{ErrorNorm, Tolerance};
+    /// let norm = ErrorNorm::new(Tolerance::Scalar(0.0), Tolerance::Scalar(1e-3), None);
+    /// // an error of exactly atol in every component has norm 1
+    /// let n = norm.rms(&[1.0, 2.0], &[1.0, 2.0], &[1e-3, -1e-3]);
+    /// assert!((n - 1.0).abs() < 1e-12);
+    /// ```
+    pub fn rms(&self, y: &[T], y_new: &[T], err: &[T]) -> T {
+        let n = T::lit(y.len().max(1) as f64);
+        (self.sum_sq(y, y_new, err) / n).sqrt()
+    }
+}

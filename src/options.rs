@@ -1,0 +1,157 @@
+//! Solver options: a builder with sensible defaults, serialisable.
+
+use crate::norm::Tolerance;
+use crate::Real;
+use serde::{Deserialize, Serialize};
+
+/// Which states the solution keeps.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum SaveMode<T> {
+    /// The initial state and every accepted step (the default).
+    EveryStep,
+    /// Only these times, interpolated with the method's dense output. They
+    /// must lie in the span and be ordered in the direction of integration;
+    /// the solve still ends at `t_end`.
+    At(Vec<T>),
+    /// Only the final state (no allocation per step for stack states).
+    FinalOnly,
+}
+
+/// Options of a solve. Build with the chained setters:
+///
+/// ```
+/// use odestride::{Options, SaveMode};
+/// let opts = Options::<f64>::default().rtol(1e-8).atol(1e-10).max_steps(10_000).save(SaveMode::FinalOnly);
+/// assert_eq!(opts.max_steps, 10_000);
+/// ```
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Options<T> {
+    /// Relative tolerance (> 0). Default 1e-6.
+    pub rtol: Tolerance<T>,
+    /// Absolute tolerance (>= 0). Default 1e-6.
+    pub atol: Tolerance<T>,
+    /// Optional per-component weights of the error test (0 removes a
+    /// component from the test). Default: all ones.
+    pub error_weights: Option<Vec<T>>,
+    /// Initial step size (magnitude). Default: chosen by Hairer's algorithm.
+    pub h0: Option<T>,
+    /// Smallest step magnitude allowed; below it the solve fails with
+    /// `StepSizeTooSmall`. Default: 16 ulp of `t`.
+    pub h_min: Option<T>,
+    /// Largest step magnitude. Default: the length of the span.
+    pub h_max: Option<T>,
+    /// Take every step with this size, without error control (the last step
+    /// is shortened to land on `t_end`). Default: off (adaptive).
+    pub fixed_step: Option<T>,
+    /// Maximum number of attempted steps. Default 100 000.
+    pub max_steps: usize,
+    /// Maximum number of consecutive rejected (or vetoed) attempts. Default 50.
+    pub max_consecutive_rejects: usize,
+    /// Step-size factor after an attempt that produced NaN or infinity.
+    /// Default 0.25.
+    pub nonfinite_shrink: T,
+    /// Which states to keep. Default: every step.
+    pub save: SaveMode<T>,
+    /// Keep the dense interpolant of every step, for `Solution::at`.
+    /// Default: off.
+    pub dense: bool,
+}
+
+impl<T: Real> Default for Options<T> {
+    fn default() -> Self {
+        Options {
+            rtol: Tolerance::Scalar(T::lit(1e-6)),
+            atol: Tolerance::Scalar(T::lit(1e-6)),
+            error_weights: None,
+            h0: None,
+            h_min: None,
+            h_max: None,
+            fixed_step: None,
+            max_steps: 100_000,
+            max_consecutive_rejects: 50,
+            nonfinite_shrink: T::lit(0.25),
+            save: SaveMode::EveryStep,
+            dense: false,
+        }
+    }
+}
+
+impl<T: Real> Options<T> {
+    /// Default options.
+    pub fn new() -> Self {
+        Self::default()
+    }
+    /// Scalar relative tolerance.
+    pub fn rtol(mut self, rtol: T) -> Self {
+        self.rtol = Tolerance::Scalar(rtol);
+        self
+    }
+    /// Scalar absolute tolerance.
+    pub fn atol(mut self, atol: T) -> Self {
+        self.atol = Tolerance::Scalar(atol);
+        self
+    }
+    /// Sets rtol = atol = `tol`.
+    pub fn tol(self, tol: T) -> Self {
+        self.rtol(tol).atol(tol)
+    }
+    /// Per-component relative tolerances.
+    pub fn rtol_per_component(mut self, rtol: Vec<T>) -> Self {
+        self.rtol = Tolerance::PerComponent(rtol);
+        self
+    }
+    /// Per-component absolute tolerances.
+    pub fn atol_per_component(mut self, atol: Vec<T>) -> Self {
+        self.atol = Tolerance::PerComponent(atol);
+        self
+    }
+    /// Per-component weights of the error test.
+    pub fn error_weights(mut self, w: Vec<T>) -> Self {
+        self.error_weights = Some(w);
+        self
+    }
+    /// Initial step size.
+    pub fn h0(mut self, h0: T) -> Self {
+        self.h0 = Some(h0);
+        self
+    }
+    /// Minimum step size.
+    pub fn h_min(mut self, h_min: T) -> Self {
+        self.h_min = Some(h_min);
+        self
+    }
+    /// Maximum step size.
+    pub fn h_max(mut self, h_max: T) -> Self {
+        self.h_max = Some(h_max);
+        self
+    }
+    /// Fixed step size (no error control).
+    pub fn fixed_step(mut self, h: T) -> Self {
+        self.fixed_step = Some(h);
+        self
+    }
+    /// Maximum number of attempted steps.
+    pub fn max_steps(mut self, n: usize) -> Self {
+        self.max_steps = n;
+        self
+    }
+    /// Maximum number of consecutive rejections.
+    pub fn max_consecutive_rejects(mut self, n: usize) -> Self {
+        self.max_consecutive_rejects = n;
+        self
+    }
+    /// What to save.
+    pub fn save(mut self, save: SaveMode<T>) -> Self {
+        self.save = save;
+        self
+    }
+    /// Save only at these times (dense output).
+    pub fn save_at(self, times: Vec<T>) -> Self {
+        self.save(SaveMode::At(times))
+    }
+    /// Keep the dense interpolant for evaluation after the solve.
+    pub fn dense(mut self, keep: bool) -> Self {
+        self.dense = keep;
+        self
+    }
+}

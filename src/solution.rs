@@ -1,0 +1,182 @@
+//! The result of a solve: saved states, statistics, status, dense output.
+
+use crate::{Real, State};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// Counters of one solve.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Stats {
+    /// Right-hand-side evaluations (every call: stages, initial step,
+    /// dense-output stages, recomputations after a projection).
+    pub nfev: usize,
+    /// Attempted steps (accepted + rejected + vetoed).
+    pub nsteps: usize,
+    /// Accepted steps.
+    pub naccept: usize,
+    /// Steps rejected by the error test.
+    pub nreject_error: usize,
+    /// Steps rejected because the candidate or its error estimate was NaN or
+    /// infinite.
+    pub nreject_nonfinite: usize,
+    /// Steps vetoed by monitors (all monitors together).
+    pub nveto: usize,
+    /// Vetoes per monitor and reason, keyed `"monitor: reason"`.
+    pub vetoes: BTreeMap<String, usize>,
+    /// The first step size tried.
+    pub h_initial: f64,
+    /// Smallest accepted step magnitude.
+    pub h_min_accepted: f64,
+    /// Largest accepted step magnitude.
+    pub h_max_accepted: f64,
+}
+
+impl Stats {
+    /// All rejections (error test, non-finite, vetoes).
+    pub fn nreject(&self) -> usize {
+        self.nreject_error + self.nreject_nonfinite + self.nveto
+    }
+}
+
+/// How a solve ended.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub enum Status<T> {
+    /// Reached `t_end`.
+    Success,
+    /// A terminal event fired; the solve stopped at its root.
+    TerminalEvent {
+        /// Index of the event (in the order events were added).
+        index: usize,
+        /// Time of the root.
+        t: T,
+    },
+    /// A monitor asked to stop (its reason says why).
+    Stopped {
+        /// Name of the monitor.
+        monitor: String,
+        /// Why.
+        reason: String,
+    },
+    /// The solve failed; see the [`SolveError`](crate::SolveError) that
+    /// accompanies this partial solution.
+    Failed,
+}
+
+/// One step's interpolant: `y(t0 + theta h) = sum_m coeffs[m] theta^m`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Segment<T, S> {
+    /// Start of the step.
+    pub t0: T,
+    /// Step size (negative when integrating backward).
+    pub h: T,
+    /// Polynomial coefficients in powers of theta.
+    pub coeffs: Vec<S>,
+}
+
+/// The piecewise-polynomial dense output of a whole solve.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DenseOutput<T, S> {
+    /// One segment per accepted step, in the order of integration.
+    pub segments: Vec<Segment<T, S>>,
+}
+
+impl<T: Real, S: State<T>> DenseOutput<T, S> {
+    /// Evaluates the interpolant at `t`; `None` outside the integrated span.
+    pub fn at(&self, t: T) -> Option<S> {
+        let first = self.segments.first()?;
+        let last = self.segments.last()?;
+        let forward = first.h > T::zero();
+        let (lo, hi) = if forward {
+            (first.t0, last.t0 + last.h)
+        } else {
+            (last.t0 + last.h, first.t0)
+        };
+        if !(t >= lo && t <= hi) {
+            return None;
+        }
+        // first segment whose end is at or beyond t (in the direction of integration)
+        let idx = self.segments.partition_point(|s| {
+            let end = s.t0 + s.h;
+            if forward {
+                end < t
+            } else {
+                end > t
+            }
+        });
+        let seg = &self.segments[idx.min(self.segments.len() - 1)];
+        let theta = (t - seg.t0) / seg.h;
+        let mut out = seg.coeffs.last()?.clone();
+        for c in seg.coeffs.iter().rev().skip(1) {
+            for (o, ci) in out.as_mut_slice().iter_mut().zip(c.as_slice()) {
+                *o = *o * theta + *ci;
+            }
+        }
+        Some(out)
+    }
+}
+
+/// A located event.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EventRecord<T, S> {
+    /// Index of the event function (in the order they were added).
+    pub index: usize,
+    /// Time of the root.
+    pub t: T,
+    /// State at the root (from the dense output).
+    pub y: S,
+}
+
+/// The result of a solve.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Solution<T, S> {
+    /// Saved times (see [`SaveMode`](crate::SaveMode)).
+    pub t: Vec<T>,
+    /// Saved states, one per time.
+    pub y: Vec<S>,
+    /// Counters.
+    pub stats: Stats,
+    /// How the solve ended.
+    pub status: Status<T>,
+    /// Located events, in the order they occurred.
+    pub events: Vec<EventRecord<T, S>>,
+    /// The dense interpolant, when [`Options::dense`](crate::Options::dense)
+    /// was set.
+    pub dense: Option<DenseOutput<T, S>>,
+    /// Name of the method that produced this solution.
+    pub method: String,
+}
+
+impl<T: Real, S: State<T>> Solution<T, S> {
+    pub(crate) fn empty(method: &str) -> Self {
+        Solution {
+            t: Vec::new(),
+            y: Vec::new(),
+            stats: Stats::default(),
+            status: Status::Failed,
+            events: Vec::new(),
+            dense: None,
+            method: method.to_string(),
+        }
+    }
+
+    /// The last saved state. Every solve that returns `Ok` saves at least the
+    /// final state, so this only panics on a hand-built empty solution.
+    pub fn last_state(&self) -> &S {
+        match self.y.last() {
+            Some(y) => y,
+            None => panic!("Solution::last_state on a solution with no saved states"),
+        }
+    }
+
+    /// The last saved time (see [`Solution::last_state`]).
+    pub fn last_time(&self) -> T {
+        self.t.last().copied().unwrap_or_else(T::nan)
+    }
+
+    /// The dense output at `t`, when the solve kept it (`Options::dense`);
+    /// `None` when it did not, or when `t` lies outside the integrated span.
+    pub fn at(&self, t: T) -> Option<S> {
+        self.dense.as_ref()?.at(t)
+    }
+}

@@ -1,0 +1,78 @@
+//! Steppers: one attempted step, its error estimate, and its dense output.
+//!
+//! A [`Stepper`] knows how to advance `(t, y)` by `h` and how large the local
+//! error of that attempt is (as a scaled norm; 1 means "exactly at
+//! tolerance"). It knows nothing about accepting, rejecting or choosing `h`:
+//! that is the [controller](crate::controller)'s and the
+//! [driver](crate::integrate)'s job.
+
+mod explicit_rk;
+
+pub use explicit_rk::ExplicitRk;
+
+use crate::{ErrorNorm, Real, State, System};
+
+/// One-step method with an error estimate and a continuous extension.
+///
+/// The driver calls, per solve: [`init`](Stepper::init) once; then for every
+/// attempt [`attempt`](Stepper::attempt); for an accepted attempt, possibly
+/// [`interpolate`](Stepper::interpolate) /
+/// [`dense_coefficients`](Stepper::dense_coefficients), then
+/// [`accept`](Stepper::accept). A rejected attempt is simply followed by
+/// another `attempt` from the same `(t, y)`.
+pub trait Stepper<T: Real, S: State<T>> {
+    /// Short name of the method.
+    fn name(&self) -> &str;
+    /// Order of the propagated solution.
+    fn order(&self) -> u32;
+    /// `q` such that the error estimate behaves like `h^(q+1)`; controllers
+    /// use `k = q + 1` in their exponents.
+    fn error_order(&self) -> u32;
+    /// Whether [`attempt`](Stepper::attempt) returns a meaningful error
+    /// estimate (fixed-step methods return 0 and can only be used with a
+    /// fixed step size).
+    fn has_error_estimate(&self) -> bool;
+    /// Order of the continuous extension.
+    fn dense_order(&self) -> u32;
+    /// End of the real stability interval, `[-boundary, 0]`, if known.
+    fn stability_boundary(&self) -> Option<T> {
+        None
+    }
+    /// The PI-controller `beta` this method is tuned for.
+    fn default_pi_beta(&self) -> T {
+        T::zero()
+    }
+    /// Prepares the workspace for a solve starting at `(t0, y0)` and
+    /// evaluates `f(t0, y0)`. Called once per solve; the only place a stepper
+    /// may allocate.
+    fn init<F: System<T, S>>(&mut self, sys: &mut F, t0: T, y0: &S);
+    /// `f(t, y)` at the current point (valid after `init` and `accept`).
+    fn derivative(&self) -> &S;
+    /// Attempts a step of size `h` from `(t, y)`; writes the candidate into
+    /// `y_new` and returns the scaled error norm (0 for fixed-step methods;
+    /// may be NaN or infinite if the right-hand side misbehaved).
+    fn attempt<F: System<T, S>>(
+        &mut self,
+        sys: &mut F,
+        t: T,
+        y: &S,
+        h: T,
+        y_new: &mut S,
+        norm: &ErrorNorm<T>,
+    ) -> T;
+    /// Dense output of the last attempt at `t + theta h` (`theta` in [0, 1]).
+    fn interpolate<F: System<T, S>>(&mut self, sys: &mut F, y: &S, y_new: &S, theta: T, out: &mut S);
+    /// Coefficients `c_m` of the last attempt's interpolant in powers of
+    /// theta, `y(t + theta h) = sum_m c_m theta^m`, written into `out`
+    /// (cleared first).
+    fn dense_coefficients<F: System<T, S>>(&mut self, sys: &mut F, y: &S, y_new: &S, out: &mut Vec<S>);
+    /// The last attempt was accepted and the solution moved to
+    /// `(t_new, y_new)`; `y_changed` says whether a monitor modified `y_new`
+    /// after the attempt (then a first-same-as-last stage must be recomputed).
+    fn accept<F: System<T, S>>(&mut self, sys: &mut F, t_new: T, y_new: &S, y_changed: bool);
+    /// An estimate of `|h lambda|` for the dominant eigenvalue from the last
+    /// attempt's stages, if the method can provide one cheaply.
+    fn stiffness_estimate(&self) -> Option<T> {
+        None
+    }
+}

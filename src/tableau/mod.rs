@@ -1,0 +1,188 @@
+//! Butcher tableaus as data.
+//!
+//! A method is a [`Tableau`] constant: nodes `c`, the strictly lower
+//! triangular matrix `A`, the propagating weights `b`, the error estimator,
+//! and (optionally) the polynomial weights of a continuous extension. One
+//! generic engine, [`ExplicitRk`](crate::stepper::ExplicitRk), runs them all;
+//! adding a method is adding a constant here.
+//!
+//! Every constant cites its source next to its coefficients. The tests in
+//! `tests/tableaus.rs` check the order conditions (rooted trees) and measure
+//! the convergence order of every tableau from the code.
+
+mod bogacki_shampine;
+mod dormand_prince;
+
+pub use bogacki_shampine::BOGACKI_SHAMPINE_32;
+pub use dormand_prince::DORMAND_PRINCE_54;
+
+/// How a tableau estimates its local error.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum ErrorEstimate {
+    /// No error estimate (a fixed-step method such as explicit Euler or RK4).
+    None,
+    /// Weights `e = b - b_hat` of an embedded method: the error vector is
+    /// `h * sum_i e_i k_i`.
+    Embedded(&'static [f64]),
+    /// The combined estimator of Hairer's DOP853: two error vectors from
+    /// weights of orders 5 and 3, `err = |h| s5 / sqrt(n (s5 + 0.01 s3))`
+    /// where `s5`, `s3` are the unnormalised sums of squares of the scaled
+    /// vectors. It behaves like an order-7 estimate (controller exponent 1/8).
+    Combined53 {
+        /// Weights of the fifth-order difference.
+        e5: &'static [f64],
+        /// Weights of the third-order difference.
+        e3: &'static [f64],
+    },
+}
+
+/// A continuous extension (dense output) of a tableau.
+///
+/// The interpolant on a step from `(t, y)` with size `h` is
+/// `y(t + theta h) = y + h * sum_i b_i(theta) k_i`, with polynomial weights
+/// `b_i(theta) = sum_m b_theta[i][m] theta^(m+1)`. The stages `k_i` run over
+/// the method's own stages followed by `extra` stages (computed lazily, only
+/// when an interpolated value is asked for).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct DenseSpec {
+    /// Order of the interpolant (local error `O(h^(order+1))`).
+    pub order: u32,
+    /// Nodes of the extra stages.
+    pub extra_c: &'static [f64],
+    /// Rows of the extra stages; row `j` has `stages + j` entries.
+    pub extra_a: &'static [&'static [f64]],
+    /// Polynomial coefficients `b_theta[i][m]` (coefficient of
+    /// `theta^(m+1)`), one row per stage (method stages, then extra stages).
+    pub b_theta: &'static [&'static [f64]],
+}
+
+/// An explicit Runge–Kutta method (usually an embedded pair) as data.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Tableau {
+    /// Short name, e.g. `"DP5"`.
+    pub name: &'static str,
+    /// Where the coefficients come from.
+    pub source: &'static str,
+    /// Order of the propagated solution (weights `b`).
+    pub order: u32,
+    /// Order of the embedded solution (0 when there is none).
+    pub embedded_order: u32,
+    /// `q` such that the error estimate behaves like `h^(q+1)`; the step-size
+    /// controllers use the exponent `1/(q+1)`. Usually
+    /// `min(order, embedded_order)`; 7 for DOP853's combined estimator.
+    pub error_order: u32,
+    /// Nodes `c_i`.
+    pub c: &'static [f64],
+    /// Rows of `A`; row `i` holds `a_i0 .. a_i,i-1` (row 0 is empty).
+    pub a: &'static [&'static [f64]],
+    /// Propagating weights.
+    pub b: &'static [f64],
+    /// The error estimator.
+    pub error: ErrorEstimate,
+    /// First-same-as-last: the last stage is `f(t + h, y_new)`, so it is
+    /// reused as the first stage of the next step.
+    pub fsal: bool,
+    /// Continuous extension, if the method has one.
+    pub dense: Option<DenseSpec>,
+    /// Where the real-axis stability interval ends: the method is stable for
+    /// `h * lambda` in `[-stability_boundary, 0]`.
+    pub stability_boundary: f64,
+    /// Two stages evaluated at the same time whose difference estimates the
+    /// dominant eigenvalue (Hairer's stiffness test), if the method has them.
+    pub stiffness_stages: Option<(usize, usize)>,
+    /// The `beta` of the PI controller recommended for this method
+    /// (Hairer: 0.04 for DOPRI5, 0 for DOP853).
+    pub pi_beta: f64,
+}
+
+/// What is wrong with a tableau.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum TableauError {
+    /// The arrays do not have matching lengths.
+    #[error("tableau {name}: {what}")]
+    Shape {
+        /// Tableau name.
+        name: &'static str,
+        /// Which array is inconsistent.
+        what: String,
+    },
+}
+
+impl Tableau {
+    /// Number of stages of the method (without dense-output extra stages).
+    pub fn stages(&self) -> usize {
+        self.c.len()
+    }
+
+    /// Checks that every array has the shape the engine expects.
+    ///
+    /// ```
+    /// assert!(odestride::tableau::DORMAND_PRINCE_54.validate().is_ok());
+    /// ```
+    pub fn validate(&self) -> Result<(), TableauError> {
+        let s = self.stages();
+        let bad = |what: String| {
+            Err(TableauError::Shape {
+                name: self.name,
+                what,
+            })
+        };
+        if s == 0 {
+            return bad("no stages".into());
+        }
+        if self.a.len() != s || self.b.len() != s {
+            return bad(format!(
+                "expected {s} rows of A and {s} weights, got {} and {}",
+                self.a.len(),
+                self.b.len()
+            ));
+        }
+        for (i, row) in self.a.iter().enumerate() {
+            if row.len() != i {
+                return bad(format!("row {i} of A has {} entries, expected {i}", row.len()));
+            }
+        }
+        match self.error {
+            ErrorEstimate::None => {}
+            ErrorEstimate::Embedded(e) => {
+                if e.len() != s {
+                    return bad(format!("{} error weights for {s} stages", e.len()));
+                }
+            }
+            ErrorEstimate::Combined53 { e5, e3 } => {
+                if e5.len() != s || e3.len() != s {
+                    return bad("combined error weights have the wrong length".into());
+                }
+            }
+        }
+        if self.fsal {
+            let last = self.a[s - 1];
+            let same = last
+                .iter()
+                .zip(self.b)
+                .all(|(x, y)| (x - y).abs() <= 1e-15 * y.abs().max(1.0));
+            if !same || self.b[s - 1] != 0.0 || self.c[s - 1] != 1.0 {
+                return bad("FSAL requires the last row of A to equal b, b_s = 0 and c_s = 1".into());
+            }
+        }
+        if let Some(d) = &self.dense {
+            if d.extra_a.len() != d.extra_c.len() {
+                return bad("dense output: extra_a and extra_c differ in length".into());
+            }
+            for (j, row) in d.extra_a.iter().enumerate() {
+                if row.len() != s + j {
+                    return bad(format!("dense output: extra row {j} has {} entries", row.len()));
+                }
+            }
+            if d.b_theta.len() != s + d.extra_c.len() {
+                return bad("dense output: one b_theta row per stage is required".into());
+            }
+        }
+        if let Some((i, j)) = self.stiffness_stages {
+            if i >= s || j >= s || self.c[i] != self.c[j] {
+                return bad("stiffness stages must be two stages with equal nodes".into());
+            }
+        }
+        Ok(())
+    }
+}
