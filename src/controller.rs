@@ -86,7 +86,9 @@ impl<T: Real> Limits<T> {
     /// Retry factor after a failed test: `max(min_factor, safety err^-alpha)`.
     #[inline]
     fn reject_factor(&self, err: T, alpha: T) -> T {
-        (self.safety * err.powf(-alpha)).max(self.min_factor).min(T::one())
+        (self.safety * err.powf(-alpha))
+            .max(self.min_factor)
+            .min(T::one())
     }
 }
 
@@ -300,8 +302,16 @@ impl<T: Real> StepController<T> for PidController<T> {
                 h_retry: h * self.limits.reject_factor(e0, T::one() / kk),
             };
         }
-        let e1 = if self.errs[0] > T::zero() { self.errs[0] } else { e0 };
-        let e2 = if self.errs[1] > T::zero() { self.errs[1] } else { e1 };
+        let e1 = if self.errs[0] > T::zero() {
+            self.errs[0]
+        } else {
+            e0
+        };
+        let e2 = if self.errs[1] > T::zero() {
+            self.errs[1]
+        } else {
+            e1
+        };
         let mut f = e0.powf(-self.b[0] / kk) * e1.powf(-self.b[1] / kk) * e2.powf(-self.b[2] / kk);
         if self.hs[0] != T::zero() && self.a[0] != T::zero() {
             f = f * (h / self.hs[0]).abs().powf(-self.a[0]);

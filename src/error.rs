@@ -35,7 +35,9 @@ pub enum SolveError {
         value: f64,
     },
     /// A per-component tolerance (or weight vector) has the wrong length.
-    #[error("{which} has {got} components but the state has {expected}: give one value per component or a scalar")]
+    #[error(
+        "{which} has {got} components but the state has {expected}: give one value per component or a scalar"
+    )]
     ToleranceLength {
         /// `"rtol"`, `"atol"` or `"error_weights"`.
         which: String,

@@ -11,8 +11,8 @@ use crate::controller::{Decision, PiController, StepController};
 use crate::monitor::{AcceptedStep, AfterStep, Candidate, Monitor, Verdict};
 use crate::norm::{ErrorNorm, Tolerance};
 use crate::solution::{DenseOutput, Segment};
-use crate::{Options, Real, SaveMode, Solution, SolveError, SolveFailure, State, Status, Stepper, System};
 use crate::system::Counted;
+use crate::{Options, Real, SaveMode, Solution, SolveError, SolveFailure, State, Status, Stepper, System};
 
 /// An integrator: a stepper, a controller, options and monitors.
 ///
@@ -119,7 +119,12 @@ impl<'m, T: Real, S: State<T>, St: Stepper<T, S>, C: StepController<T>> Integrat
         }
         let mut sys = Counted::new(&mut f);
         let mut run = Run::new(&self.options, &name, t0, t_end, y0);
-        let outcome = run.go(&mut sys, &mut self.stepper, &mut self.controller, &mut self.monitors);
+        let outcome = run.go(
+            &mut sys,
+            &mut self.stepper,
+            &mut self.controller,
+            &mut self.monitors,
+        );
         let nfev = sys.count();
         run.finish(outcome, nfev)
     }
@@ -206,7 +211,9 @@ fn validate<T: Real, S: State<T>>(o: &Options<T>, t0: T, t_end: T, y0: &S) -> Re
                 return Err(SolveError::InvalidOption {
                     name: format!("save_at[{i}]"),
                     value: f(*t),
-                    hint: "output times must lie in [t0, t_end] and be ordered in the direction of integration".into(),
+                    hint:
+                        "output times must lie in [t0, t_end] and be ordered in the direction of integration"
+                            .into(),
                 });
             }
             prev = *t;
@@ -520,7 +527,11 @@ impl<'o, T: Real, S: State<T>> Run<'o, T, S> {
         }
     }
 
-    fn finish(mut self, outcome: Result<End<T>, SolveError>, nfev: usize) -> Result<Solution<T, S>, SolveFailure<T, S>> {
+    fn finish(
+        mut self,
+        outcome: Result<End<T>, SolveError>,
+        nfev: usize,
+    ) -> Result<Solution<T, S>, SolveFailure<T, S>> {
         self.sol.stats.nfev = nfev;
         if self.sol.stats.naccept == 0 {
             self.sol.stats.h_min_accepted = 0.0;

@@ -65,11 +65,7 @@ pub struct ErrorNorm<T> {
 impl<T: Real> ErrorNorm<T> {
     /// A norm with the given tolerances and optional component weights.
     pub fn new(rtol: Tolerance<T>, atol: Tolerance<T>, weights: Option<Vec<T>>) -> Self {
-        ErrorNorm {
-            rtol,
-            atol,
-            weights,
-        }
+        ErrorNorm { rtol, atol, weights }
     }
 
     /// The scale `sc_i = atol_i + rtol_i * max(|a_i|, |b_i|)`.

@@ -38,8 +38,15 @@ fn dp5_matches_hairer_dopri5_counts() {
         assert!(rel <= 0.10, "tol {tol}: nfev {} vs Hairer {nfev_h}", st.nfev);
         // Same tableau, norm, controller and initial step: the accepted
         // count and the error land on Hairer's figures.
-        assert!(st.naccept.abs_diff(acc_h) <= 2, "tol {tol}: accepted {} vs {acc_h}", st.naccept);
-        assert!(err < 1.2 * err_h && err > err_h / 1.2, "tol {tol}: err {err} vs {err_h}");
+        assert!(
+            st.naccept.abs_diff(acc_h) <= 2,
+            "tol {tol}: accepted {} vs {acc_h}",
+            st.naccept
+        );
+        assert!(
+            err < 1.2 * err_h && err > err_h / 1.2,
+            "tol {tol}: err {err} vs {err_h}"
+        );
     }
 }
 
@@ -58,7 +65,11 @@ fn pi_rejects_less_than_i_on_arenstorf() {
             .options(opts)
             .solve(arenstorf, 0.0, AREN_T, arenstorf_y0())
             .unwrap();
-        println!("tol {tol:.0e}: PI rejects {}, I rejects {}", pi.stats.nreject(), i.stats.nreject());
+        println!(
+            "tol {tol:.0e}: PI rejects {}, I rejects {}",
+            pi.stats.nreject(),
+            i.stats.nreject()
+        );
         total_pi += pi.stats.nreject();
         total_i += i.stats.nreject();
     }

@@ -312,8 +312,12 @@ impl<T: Real, S: State<T>> Stepper<T, S> for ExplicitRk<T, S> {
                         axpy(o3, *e3, ki.as_slice());
                     }
                 }
-                let (s5, s3) =
-                    norm.sum_sq_pair(y.as_slice(), y_new.as_slice(), w.err.as_slice(), w.err3.as_slice());
+                let (s5, s3) = norm.sum_sq_pair(
+                    y.as_slice(),
+                    y_new.as_slice(),
+                    w.err.as_slice(),
+                    w.err3.as_slice(),
+                );
                 let mut deno = s5 + T::lit(0.01) * s3;
                 if deno <= T::zero() {
                     deno = T::one();
