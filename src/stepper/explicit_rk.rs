@@ -426,6 +426,14 @@ impl<T: Real, S: State<T>> ExplicitRk<T, S> {
     pub fn bs3() -> Self {
         Self::builtin(&crate::tableau::BOGACKI_SHAMPINE_32)
     }
+    /// Explicit Euler (fixed step only; see [`Options::fixed_step`](crate::Options::fixed_step)).
+    pub fn euler() -> Self {
+        Self::builtin(&crate::tableau::EULER)
+    }
+    /// The classic fourth-order Runge–Kutta method (fixed step only).
+    pub fn rk4() -> Self {
+        Self::builtin(&crate::tableau::RK4)
+    }
     /// Built-in tableaus are validated by the test suite.
     pub(crate) fn builtin(tab: &'static Tableau) -> Self {
         match Self::new(tab) {

@@ -12,9 +12,11 @@
 
 mod bogacki_shampine;
 mod dormand_prince;
+mod fixed;
 
 pub use bogacki_shampine::BOGACKI_SHAMPINE_32;
 pub use dormand_prince::DORMAND_PRINCE_54;
+pub use fixed::{EULER, HEUN, MIDPOINT, RK4};
 
 /// How a tableau estimates its local error.
 #[derive(Debug, Clone, Copy, PartialEq)]
