@@ -104,3 +104,24 @@ pub trait Monitor<T: Real, S: State<T>> {
         None
     }
 }
+
+/// A monitor borrowed mutably is a monitor, so a caller can keep ownership
+/// and read the monitor's findings after the solve:
+/// `integrator.monitor(&mut my_monitor)`.
+impl<T: Real, S: State<T>, M: Monitor<T, S> + ?Sized> Monitor<T, S> for &mut M {
+    fn name(&self) -> &str {
+        (**self).name()
+    }
+    fn start(&mut self, t0: T, y0: &S) {
+        (**self).start(t0, y0)
+    }
+    fn check(&mut self, candidate: &Candidate<'_, T, S>) -> Verdict<T> {
+        (**self).check(candidate)
+    }
+    fn accepted(&mut self, step: &mut AcceptedStep<'_, T, S>) -> AfterStep<T> {
+        (**self).accepted(step)
+    }
+    fn max_step(&self) -> Option<T> {
+        (**self).max_step()
+    }
+}
