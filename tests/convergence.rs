@@ -17,7 +17,11 @@ fn manufactured(t: f64, y: &f64, dy: &mut f64) {
 fn manufactured_error(stepper: ExplicitRk<f64, f64>, n: usize) -> f64 {
     let t_end = 5.0;
     let sol = Integrator::new(stepper)
-        .options(Options::default().fixed_step(t_end / n as f64).save(SaveMode::FinalOnly))
+        .options(
+            Options::default()
+                .fixed_step(t_end / n as f64)
+                .save(SaveMode::FinalOnly),
+        )
         .solve(manufactured, 0.0, t_end, 2.0)
         .unwrap();
     assert_eq!(sol.stats.naccept, n);
@@ -27,7 +31,11 @@ fn manufactured_error(stepper: ExplicitRk<f64, f64>, n: usize) -> f64 {
 /// Global error of Kepler (e = 0.5) after one period with n fixed steps.
 fn kepler_error(stepper: ExplicitRk<f64, V4>, n: usize) -> f64 {
     let sol = Integrator::new(stepper)
-        .options(Options::default().fixed_step(2.0 * PI / n as f64).save(SaveMode::FinalOnly))
+        .options(
+            Options::default()
+                .fixed_step(2.0 * PI / n as f64)
+                .save(SaveMode::FinalOnly),
+        )
         .solve(kepler, 0.0, 2.0 * PI, kepler_y0(0.5))
         .unwrap();
     assert_eq!(sol.stats.naccept, n);
@@ -99,7 +107,10 @@ fn continuous_extensions_have_their_orders() {
             })
             .collect();
         let order = loglog_slope(&hs, &errs) - 1.0;
-        println!("{} dense output: local errors {errs:?} -> order {order:.3}", mk().name());
+        println!(
+            "{} dense output: local errors {errs:?} -> order {order:.3}",
+            mk().name()
+        );
         assert!((order - q).abs() < 0.2, "{} dense order {order}", mk().name());
     }
 }

@@ -93,26 +93,18 @@ impl<T: Real, S: State<T>> ExplicitRk<T, S> {
         self.tab
     }
 
-    /// Evaluates stage `i` into `k[i]` from `y` and the earlier stages.
+    /// Evaluates stage `i` (row `a_i` of A, at time `ti`) into `k[i]` from
+    /// `y` and the earlier stages.
     #[inline]
-    fn stage<F: System<T, S>>(
-        a: &[Vec<T>],
-        w: &mut Work<T, S>,
-        sys: &mut F,
-        i: usize,
-        t: T,
-        y: &S,
-        h: T,
-        ci: T,
-    ) {
+    fn stage<F: System<T, S>>(a_i: &[T], w: &mut Work<T, S>, sys: &mut F, i: usize, ti: T, y: &S, h: T) {
         let o = w.ytmp.as_mut_slice();
         o.copy_from_slice(y.as_slice());
-        for (aij, kj) in a[i].iter().zip(&w.k) {
+        for (aij, kj) in a_i.iter().zip(&w.k) {
             if *aij != T::zero() {
                 axpy(o, h * *aij, kj.as_slice());
             }
         }
-        sys.rhs(t + ci * h, &w.ytmp, &mut w.k[i]);
+        sys.rhs(ti, &w.ytmp, &mut w.k[i]);
     }
 
     fn ensure_extra<F: System<T, S>>(&mut self, sys: &mut F, y: &S) {
@@ -122,7 +114,7 @@ impl<T: Real, S: State<T>> ExplicitRk<T, S> {
         let (t, h, s) = (self.last_t, self.last_h, self.s);
         if let Some(w) = self.ws.as_mut() {
             for (j, cj) in self.extra_c.iter().enumerate() {
-                Self::stage(&self.a, w, sys, s + j, t, y, h, *cj);
+                Self::stage(&self.a[s + j], w, sys, s + j, t + *cj * h, y, h);
             }
         }
         self.extra_done = true;
@@ -247,7 +239,7 @@ impl<T: Real, S: State<T>> Stepper<T, S> for ExplicitRk<T, S> {
         self.extra_done = false;
         let last_stage = if fsal { s - 1 } else { s };
         for i in 1..last_stage {
-            Self::stage(&self.a, w, sys, i, t, y, h, self.c[i]);
+            Self::stage(&self.a[i], w, sys, i, t + self.c[i] * h, y, h);
             if let Some((i0, _)) = stiff_pair {
                 if i == i0 {
                     w.ystiff.as_mut_slice().copy_from_slice(w.ytmp.as_slice());

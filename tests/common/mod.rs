@@ -1,5 +1,7 @@
 //! Reference problems shared by the integration tests (see ../shared/problems).
 #![allow(dead_code)]
+// The published digits are kept as given, even beyond f64 precision.
+#![allow(clippy::excessive_precision)]
 
 use nalgebra::SVector;
 
