@@ -106,7 +106,9 @@ fn dop853_run(tol: f64, hairer_limits: bool) -> (odestride::Stats, f64) {
             .solve(arenstorf, 0.0, AREN_T, arenstorf_y0())
     } else {
         // The default: a PI controller with the tableau's beta (0 for DOP853).
-        Integrator::new(ExplicitRk::dop853()).options(opts).solve(arenstorf, 0.0, AREN_T, arenstorf_y0())
+        Integrator::new(ExplicitRk::dop853())
+            .options(opts)
+            .solve(arenstorf, 0.0, AREN_T, arenstorf_y0())
     }
     .unwrap();
     let err = max_abs_diff(sol.last_state().as_slice(), arenstorf_y0().as_slice());
@@ -116,7 +118,9 @@ fn dop853_run(tol: f64, hairer_limits: bool) -> (odestride::Stats, f64) {
 #[test]
 fn dop853_matches_hairer_dop853_counts() {
     println!("tol    | Hairer's step limits [0.333, 6]              | default limits [0.2, 10]");
-    println!("       | nfev (Hairer)  acc (Hairer)  rej (Hairer)  maxerr (Hairer)     | nfev   acc  rej  maxerr");
+    println!(
+        "       | nfev (Hairer)  acc (Hairer)  rej (Hairer)  maxerr (Hairer)     | nfev   acc  rej  maxerr"
+    );
     for (tol, nfev_h, acc_h, rej_h, err_h) in HAIRER_DOP853 {
         let (st, err) = dop853_run(tol, true);
         let (sd, errd) = dop853_run(tol, false);
@@ -132,9 +136,16 @@ fn dop853_matches_hairer_dop853_counts() {
         let rel = (st.nfev as f64 - nfev_h as f64).abs() / nfev_h as f64;
         assert!(rel <= 0.10, "tol {tol}: nfev {} vs Hairer {nfev_h}", st.nfev);
         let reld = (sd.nfev as f64 - nfev_h as f64).abs() / nfev_h as f64;
-        assert!(reld <= 0.10, "tol {tol}: default-controller nfev {} vs Hairer {nfev_h}", sd.nfev);
+        assert!(
+            reld <= 0.10,
+            "tol {tol}: default-controller nfev {} vs Hairer {nfev_h}",
+            sd.nfev
+        );
         // Same tableau, estimator and controller: the error is Hairer's to within a factor 2.
-        assert!(err < 2.0 * err_h && err > err_h / 2.0, "tol {tol}: err {err} vs {err_h}");
+        assert!(
+            err < 2.0 * err_h && err > err_h / 2.0,
+            "tol {tol}: err {err} vs {err_h}"
+        );
     }
 }
 
@@ -152,7 +163,9 @@ fn high_order_beats_dp5_at_tight_tolerance() {
     let (n5, e5) = run(ExplicitRk::dopri5());
     let (n8, e8) = run(ExplicitRk::dop853());
     let (n9, e9) = run(ExplicitRk::vern9());
-    println!("rtol = atol = 1e-10: DP5 {n5} f-evals, error {e5:.2e}; DOP853 {n8}, {e8:.2e}; Vern9 {n9}, {e9:.2e}");
+    println!(
+        "rtol = atol = 1e-10: DP5 {n5} f-evals, error {e5:.2e}; DOP853 {n8}, {e8:.2e}; Vern9 {n9}, {e9:.2e}"
+    );
     assert!(n8 < n5 && e8 <= e5, "DOP853 {n8}/{e8:e} vs DP5 {n5}/{e5:e}");
     assert!(n9 < n5 && e9 <= e5, "Vern9 {n9}/{e9:e} vs DP5 {n5}/{e5:e}");
 }

@@ -7,7 +7,6 @@ use nalgebra::SVector;
 use odestride::tableau::{ErrorEstimate, Tableau, ALL};
 use odestride::{ExplicitRk, Integrator, Options, SaveMode};
 
-
 // ---------------------------------------------------------------- rooted trees
 
 /// A rooted tree: its order and its children (indices of smaller trees).
@@ -135,9 +134,18 @@ fn order_conditions_from_rooted_trees() {
         let (r, rel) = residuals(&t, &g, &gabs, &pad(tab.b), p + 1);
         let worst = r[1..=p].iter().cloned().fold(0.0, f64::max);
         let worst_rel = rel[1..=p].iter().cloned().fold(0.0, f64::max);
-        assert!(worst_rel < 1e-13, "{}: order-{p} residual {worst:e} (scaled {worst_rel:e})", tab.name);
+        assert!(
+            worst_rel < 1e-13,
+            "{}: order-{p} residual {worst:e} (scaled {worst_rel:e})",
+            tab.name
+        );
         // ...and the order is not higher than declared.
-        assert!(r[p + 1] > 1e-8, "{}: order {} conditions hold too", tab.name, p + 1);
+        assert!(
+            r[p + 1] > 1e-8,
+            "{}: order {} conditions hold too",
+            tab.name,
+            p + 1
+        );
         let mut line = format!(
             "{:7} main {p}: {worst:.1e} (scaled {worst_rel:.1e}; order {}: {:.1e})",
             tab.name,
@@ -149,7 +157,11 @@ fn order_conditions_from_rooted_trees() {
             let (r, rel) = residuals(&t, &g, &gabs, &pad(&w), q + 1);
             let worst = r[1..=q].iter().cloned().fold(0.0, f64::max);
             let worst_rel = rel[1..=q].iter().cloned().fold(0.0, f64::max);
-            assert!(worst_rel < 1e-13, "{} {what}: order-{q} residual {worst:e}", tab.name);
+            assert!(
+                worst_rel < 1e-13,
+                "{} {what}: order-{q} residual {worst:e}",
+                tab.name
+            );
             assert!(r[q + 1] > 1e-8, "{} {what}: order {} holds too", tab.name, q + 1);
             line += &format!(" | {what} order {q}: {worst:.1e} (scaled {worst_rel:.1e})");
         }
@@ -171,11 +183,19 @@ fn order_conditions_from_rooted_trees() {
                         s += r * gi;
                         size += r.abs() * ga;
                     }
-                    let target = if m + 1 == tree.order { 1.0 / gamma(&t, i) } else { 0.0 };
+                    let target = if m + 1 == tree.order {
+                        1.0 / gamma(&t, i)
+                    } else {
+                        0.0
+                    };
                     worst = worst.max((s - target).abs() / size);
                 }
             }
-            assert!(worst < 1e-13, "{}: dense order-{q} relative residual {worst:e}", tab.name);
+            assert!(
+                worst < 1e-13,
+                "{}: dense order-{q} relative residual {worst:e}",
+                tab.name
+            );
             // b_i(1) = b_i
             for (i, row) in d.b_theta.iter().enumerate() {
                 let b1: f64 = row.iter().sum();
@@ -220,9 +240,17 @@ fn stability_boundaries_match_the_stability_function() {
             }
         }
         let computed = -hi;
-        println!("{:7} stability boundary {computed:.6} (stored {})", tab.name, tab.stability_boundary);
+        println!(
+            "{:7} stability boundary {computed:.6} (stored {})",
+            tab.name, tab.stability_boundary
+        );
         let rel = (computed - tab.stability_boundary).abs() / computed;
-        assert!(rel < 1e-3, "{}: {computed} vs {}", tab.name, tab.stability_boundary);
+        assert!(
+            rel < 1e-3,
+            "{}: {computed} vs {}",
+            tab.name,
+            tab.stability_boundary
+        );
     }
 }
 
@@ -257,7 +285,11 @@ fn global_error(tab: &'static Tableau, n: usize) -> f64 {
         .unwrap();
     assert_eq!(sol.stats.naccept, n);
     // Max over the trajectory: the error at one time can pass through zero.
-    sol.t.iter().zip(&sol.y).map(|(t, y)| (y - exact(*t)).amax()).fold(0.0, f64::max)
+    sol.t
+        .iter()
+        .zip(&sol.y)
+        .map(|(t, y)| (y - exact(*t)).amax())
+        .fold(0.0, f64::max)
 }
 
 /// Step counts (over [T0, T1]) where the error is in the asymptotic regime and above 5e-13,
@@ -347,7 +379,11 @@ fn measured_convergence_orders() {
             derr[0],
             derr[derr.len() - 1]
         );
-        assert!(derr.iter().all(|e| *e > 1e-13), "{}: dense errors {derr:?}", tab.name);
+        assert!(
+            derr.iter().all(|e| *e > 1e-13),
+            "{}: dense errors {derr:?}",
+            tab.name
+        );
         assert!(
             (dslope - (q + 1) as f64).abs() < 0.2 || (at_least && dslope > q as f64 + 0.5),
             "{}: dense local slope {dslope}, expected {} (errors {derr:?})",
@@ -356,4 +392,3 @@ fn measured_convergence_orders() {
         );
     }
 }
-
