@@ -606,6 +606,8 @@ fn initial_step<T: Real, S: State<T>, F: System<T, S>, St: Stepper<T, S>>(
     let d2 = norm.rms(y0s, y0s, f1.as_slice()) / h0;
     let k = T::lit((stepper.error_order() + 1) as f64);
     let d12 = d1.max(d2);
+    // Written as a negation so that a NaN d12 takes the fallback branch.
+    #[allow(clippy::neg_cmp_op_on_partial_ord)]
     let h1 = if !(d12 > T::lit(1e-15)) {
         T::lit(1e-6).max(h0 * T::lit(1e-3))
     } else {

@@ -95,6 +95,7 @@ impl<T: Real, S: State<T>> ExplicitRk<T, S> {
 
     /// Evaluates stage `i` into `k[i]` from `y` and the earlier stages.
     #[inline]
+    #[allow(clippy::too_many_arguments)]
     fn stage<F: System<T, S>>(
         a: &[Vec<T>],
         w: &mut Work<T, S>,

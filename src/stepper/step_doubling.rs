@@ -186,8 +186,10 @@ impl<T: Real, S: State<T>> Stepper<T, S> for StepDoubling<T, S> {
     fn order(&self) -> u32 {
         self.tab.order + u32::from(self.extrapolate)
     }
+    #[allow(clippy::misnamed_getters)]
     fn error_order(&self) -> u32 {
-        // est ~ h^(p+1) in both modes (see the module docs).
+        // est ~ h^(p+1) in both modes (see the module docs): the base method's order p,
+        // not its tableau's `error_order` (which describes its own embedded estimate).
         self.tab.order
     }
     fn has_error_estimate(&self) -> bool {

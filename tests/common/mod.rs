@@ -1,5 +1,5 @@
 //! Reference problems shared by the integration tests (see ../shared/problems).
-#![allow(dead_code)]
+#![allow(dead_code, clippy::excessive_precision)] // reference values keep their published digits
 
 use nalgebra::SVector;
 
