@@ -418,6 +418,35 @@ impl<T: Real, S: State<T>> ExplicitRk<T, S> {
     pub fn bs3() -> Self {
         Self::builtin(&crate::tableau::BOGACKI_SHAMPINE_32)
     }
+    /// Dormand–Prince 8(5,3) as in Hairer's DOP853 (use with `PiController::new(0.0)`, the
+    /// default this tableau selects).
+    pub fn dop853() -> Self {
+        Self::builtin(&crate::tableau::DORMAND_PRINCE_853)
+    }
+    /// Tsitouras 5(4) with its free interpolant.
+    pub fn tsit5() -> Self {
+        Self::builtin(&crate::tableau::TSITOURAS_54)
+    }
+    /// Verner's "most efficient" 6(5) pair.
+    pub fn vern6() -> Self {
+        Self::builtin(&crate::tableau::VERNER_65)
+    }
+    /// Verner's "most efficient" 7(6) pair.
+    pub fn vern7() -> Self {
+        Self::builtin(&crate::tableau::VERNER_76)
+    }
+    /// Verner's "most efficient" 9(8) pair.
+    pub fn vern9() -> Self {
+        Self::builtin(&crate::tableau::VERNER_98)
+    }
+    /// Runge–Kutta–Fehlberg 4(5).
+    pub fn rkf45() -> Self {
+        Self::builtin(&crate::tableau::FEHLBERG_45)
+    }
+    /// Cash–Karp 5(4).
+    pub fn cash_karp() -> Self {
+        Self::builtin(&crate::tableau::CASH_KARP_54)
+    }
     /// Explicit Euler (fixed step only; see [`Options::fixed_step`](crate::Options::fixed_step)).
     pub fn euler() -> Self {
         Self::builtin(&crate::tableau::EULER)

@@ -7,8 +7,10 @@
 //! [driver](crate::integrate)'s job.
 
 mod explicit_rk;
+mod step_doubling;
 
 pub use explicit_rk::ExplicitRk;
+pub use step_doubling::StepDoubling;
 
 use crate::{ErrorNorm, Real, State, System};
 

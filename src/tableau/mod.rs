@@ -11,12 +11,37 @@
 //! the convergence order of every tableau from the code.
 
 mod bogacki_shampine;
+mod dop853;
 mod dormand_prince;
+mod fehlberg;
 mod fixed;
+mod tsitouras;
+mod verner;
 
 pub use bogacki_shampine::BOGACKI_SHAMPINE_32;
+pub use dop853::DORMAND_PRINCE_853;
 pub use dormand_prince::DORMAND_PRINCE_54;
+pub use fehlberg::{CASH_KARP_54, FEHLBERG_45};
 pub use fixed::{EULER, HEUN, MIDPOINT, RK4};
+pub use tsitouras::TSITOURAS_54;
+pub use verner::{VERNER_65, VERNER_76, VERNER_98};
+
+/// Every built-in tableau, fixed-step methods first, then the embedded pairs by order.
+pub const ALL: [&Tableau; 13] = [
+    &EULER,
+    &MIDPOINT,
+    &HEUN,
+    &RK4,
+    &BOGACKI_SHAMPINE_32,
+    &FEHLBERG_45,
+    &CASH_KARP_54,
+    &DORMAND_PRINCE_54,
+    &TSITOURAS_54,
+    &VERNER_65,
+    &VERNER_76,
+    &DORMAND_PRINCE_853,
+    &VERNER_98,
+];
 
 /// How a tableau estimates its local error.
 #[derive(Debug, Clone, Copy, PartialEq)]
