@@ -77,7 +77,8 @@ fn kepler_energy_budget_and_projection() {
     assert!(dh1 <= 1e-10, "{dh1}");
     assert!(rep[0].max_drift <= 1e-10 && (rep[0].final_drift - dh1).abs() < 1e-13);
     assert!(n1 > n0, "{n1} vs {n0}");
-    assert!(rep[0].vetoes * 50 < n1 / 6, "vetoes {}", rep[0].vetoes);
+    // fewer than 10% of the steps vetoed (~nfev/6 steps)
+    assert!(rep[0].vetoes * 10 < n1 / 6, "vetoes {}", rep[0].vetoes);
     // Projection: round-off level, both with the user gradient and with
     // finite differences (two invariants projected jointly).
     assert!(dh2 <= 1e-13, "{dh2}");

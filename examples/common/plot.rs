@@ -143,5 +143,6 @@ pub fn plot(file: &str, fig: &Figure, series: &[Series]) -> Result<PathBuf, Box<
         }
     }
     root.present()?;
+    drop(root);
     Ok(path)
 }
