@@ -57,7 +57,11 @@ fn run(rtol: f64, mode: Mode, save_every: bool) -> Run {
     let t_end = PERIODS as f64 * 2.0 * PI;
     let mut budget = InvariantMonitor::new(Invariant::new("energy", energy).tol_total(1e-9));
     let mut proj = InvariantMonitor::new(Invariant::new("energy", energy)).project(true);
-    let save = if save_every { SaveMode::EveryStep } else { SaveMode::FinalOnly };
+    let save = if save_every {
+        SaveMode::EveryStep
+    } else {
+        SaveMode::FinalOnly
+    };
     let mut integ = Integrator::new(ExplicitRk::dopri5())
         .options(Options::default().tol(rtol).save(save).max_steps(50_000_000))
         .event(Event::new(radial).rising());
@@ -80,7 +84,11 @@ fn run(rtol: f64, mode: Mode, save_every: bool) -> Run {
     } else {
         f64::NAN
     };
-    let peri_err = peri.iter().enumerate().map(|(k, t)| (t - 2.0 * PI * (k + 1) as f64).abs()).fold(0.0, f64::max);
+    let peri_err = peri
+        .iter()
+        .enumerate()
+        .map(|(k, t)| (t - 2.0 * PI * (k + 1) as f64).abs())
+        .fold(0.0, f64::max);
     Run {
         dh: (energy(0.0, y) + 0.5).abs() / 0.5,
         dl: (ang(0.0, y) - (1.0 - E * E).sqrt()).abs() / (1.0 - E * E).sqrt(),
@@ -99,7 +107,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         "rtol", "mode", "|dH|/|H0|", "|dL|/L0", "nfev", "vetoes", "max|tp-2pik|", "period - 2pi"
     );
     for rtol in [1e-6, 1e-8, 1e-10] {
-        for (mode, name) in [(Mode::Plain, "none"), (Mode::Budget, "budget"), (Mode::Project, "project")] {
+        for (mode, name) in [
+            (Mode::Plain, "none"),
+            (Mode::Budget, "budget"),
+            (Mode::Project, "project"),
+        ] {
             let r = run(rtol, mode, false);
             println!(
                 "{rtol:>6.0e} {name:>9} {:>11.3e} {:>11.3e} {:>10} {:>7} {:>11.2e} {:>17.3e}",
@@ -117,7 +129,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     // error against time, the step size against time.
     let mut drift = Vec::new();
     let mut steps = Vec::new();
-    for (mode, name) in [(Mode::Plain, "no monitor"), (Mode::Budget, "energy budget 1e-9"), (Mode::Project, "projection")] {
+    for (mode, name) in [
+        (Mode::Plain, "no monitor"),
+        (Mode::Budget, "energy budget 1e-9"),
+        (Mode::Project, "projection"),
+    ] {
         let r = run(1e-8, mode, true);
         let s = &r.sol;
         let stride = (s.t.len() / 4000).max(1);
@@ -131,12 +147,21 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         ));
         steps.push(Series::line(
             name,
-            s.t.windows(2).step_by(stride).map(|w| (w[1], w[1] - w[0])).collect(),
+            s.t.windows(2)
+                .step_by(stride)
+                .map(|w| (w[1], w[1] - w[0]))
+                .collect(),
         ));
         if mode == Mode::Plain {
             let n = s.t.iter().position(|t| *t > 3.0 * 2.0 * PI).unwrap_or(s.t.len());
-            let orbit = Series::markers("accepted steps, 3 periods", s.y[..n].iter().map(|y| (y[0], y[1])).collect());
-            let peri = Series::markers("perihelion events", s.events.iter().take(50).map(|e| (e.y[0], e.y[1])).collect());
+            let orbit = Series::markers(
+                "accepted steps, 3 periods",
+                s.y[..n].iter().map(|y| (y[0], y[1])).collect(),
+            );
+            let peri = Series::markers(
+                "perihelion events",
+                s.events.iter().take(50).map(|e| (e.y[0], e.y[1])).collect(),
+            );
             let f = Figure {
                 title: "Kepler e = 0.9, DP5 rtol 1e-8",
                 x_label: "q1",
@@ -145,7 +170,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 y_scale: Scale::Linear,
                 equal_aspect: true,
             };
-            println!("wrote {}", plot::plot("orbit_energy_orbit.svg", &f, &[orbit, peri])?.display());
+            println!(
+                "wrote {}",
+                plot::plot("orbit_energy_orbit.svg", &f, &[orbit, peri])?.display()
+            );
         }
     }
     let f = Figure {
@@ -156,7 +184,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         y_scale: Scale::Log,
         equal_aspect: false,
     };
-    println!("wrote {}", plot::plot("orbit_energy_drift.svg", &f, &drift)?.display());
+    println!(
+        "wrote {}",
+        plot::plot("orbit_energy_drift.svg", &f, &drift)?.display()
+    );
     let f = Figure {
         title: "Step size, DP5 rtol 1e-8",
         x_label: "t",
@@ -165,7 +196,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         y_scale: Scale::Log,
         equal_aspect: false,
     };
-    println!("wrote {}", plot::plot("orbit_energy_steps.svg", &f, &steps)?.display());
+    println!(
+        "wrote {}",
+        plot::plot("orbit_energy_steps.svg", &f, &steps)?.display()
+    );
 
     arenstorf()?;
     Ok(())
@@ -173,6 +207,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
 
 /// Arenstorf orbit (HNW I, II.0): the Jacobi constant of the restricted
 /// three-body problem, C = |q|^2 + 2(1-mu)/r1 + 2 mu/r2 - |p|^2, is conserved.
+/// (The initial data are quoted with the digits HNW I publish.)
+#[allow(clippy::excessive_precision)]
 fn arenstorf() -> Result<(), Box<dyn std::error::Error>> {
     const MU: f64 = 0.012277471;
     const T: f64 = 17.0652165601579625588917206249;
@@ -193,14 +229,21 @@ fn arenstorf() -> Result<(), Box<dyn std::error::Error>> {
     let y0 = V4::from([0.994, 0.0, 0.0, -2.00158510637908252240537862224]);
     let c0 = jacobi(0.0, &y0);
     println!("\nArenstorf orbit, one period, Jacobi constant C0 = {c0:.15}; budget tol_total = 1e-9");
-    println!("{:>6} {:>9} {:>11} {:>10} {:>7} {:>12}", "tol", "mode", "|dC|/|C0|", "nfev", "vetoes", "|y(T)-y0|");
+    println!(
+        "{:>6} {:>9} {:>11} {:>10} {:>7} {:>12}",
+        "tol", "mode", "|dC|/|C0|", "nfev", "vetoes", "|y(T)-y0|"
+    );
     let mut curves = Vec::new();
     for tol in [1e-6, 1e-8, 1e-10] {
         for mode in [Mode::Plain, Mode::Budget, Mode::Project] {
             let mut budget = InvariantMonitor::new(Invariant::new("jacobi", jacobi).tol_total(1e-9));
             let mut proj = InvariantMonitor::new(Invariant::new("jacobi", jacobi)).project(true);
-            let mut integ = Integrator::new(ExplicitRk::dopri5())
-                .options(Options::default().tol(tol).max_steps(10_000_000).save(SaveMode::FinalOnly));
+            let mut integ = Integrator::new(ExplicitRk::dopri5()).options(
+                Options::default()
+                    .tol(tol)
+                    .max_steps(10_000_000)
+                    .save(SaveMode::FinalOnly),
+            );
             let name = match mode {
                 Mode::Plain => "none",
                 Mode::Budget => {
@@ -219,12 +262,21 @@ fn arenstorf() -> Result<(), Box<dyn std::error::Error>> {
             let y = sol.last_state();
             let dc = (jacobi(0.0, y) - c0).abs() / c0.abs();
             let err = (y - y0).norm();
-            println!("{tol:>6.0e} {name:>9} {dc:>11.3e} {:>10} {:>7} {err:>12.3e}", sol.stats.nfev, sol.stats.nveto);
+            println!(
+                "{tol:>6.0e} {name:>9} {dc:>11.3e} {:>10} {:>7} {err:>12.3e}",
+                sol.stats.nfev, sol.stats.nveto
+            );
         }
     }
     for tol in [1e-6, 1e-10] {
-        let sol = Integrator::new(ExplicitRk::dopri5()).tol(tol).solve(f, 0.0, T, y0).map_err(|e| e.to_string())?;
-        curves.push(Series::line(format!("DP5 tol {tol:.0e}"), sol.y.iter().map(|y| (y[0], y[1])).collect()));
+        let sol = Integrator::new(ExplicitRk::dopri5())
+            .tol(tol)
+            .solve(f, 0.0, T, y0)
+            .map_err(|e| e.to_string())?;
+        curves.push(Series::line(
+            format!("DP5 tol {tol:.0e}"),
+            sol.y.iter().map(|y| (y[0], y[1])).collect(),
+        ));
     }
     let fig = Figure {
         title: "Arenstorf orbit, one period",
@@ -234,6 +286,9 @@ fn arenstorf() -> Result<(), Box<dyn std::error::Error>> {
         y_scale: Scale::Linear,
         equal_aspect: true,
     };
-    println!("wrote {}", plot::plot("orbit_energy_arenstorf.svg", &fig, &curves)?.display());
+    println!(
+        "wrote {}",
+        plot::plot("orbit_energy_arenstorf.svg", &fig, &curves)?.display()
+    );
     Ok(())
 }

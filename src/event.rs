@@ -16,7 +16,7 @@
 //!    Derivatives*, 1973, ch. 4) on the dense output, to a bracket width of
 //!    `4 eps |t| + time_tol` (default `time_tol = 0`: close to machine
 //!    precision relative to `t`);
-//! 3. records an [`EventRecord`](crate::EventRecord) `{ index, t, y }` with
+//! 3. records an [`EventRecord`] `{ index, t, y }` with
 //!    `y` from the dense output, in time order;
 //! 4. if a terminal event fired, ends the solve at its (earliest) root with
 //!    [`Status::TerminalEvent`](crate::Status::TerminalEvent): the last saved
@@ -49,6 +49,8 @@ pub enum Direction {
     Either,
 }
 
+type EventFn<'a, T, S> = Box<dyn FnMut(T, &S) -> T + 'a>;
+
 /// An event function `g(t, y)`, the sign changes it reports, and whether it
 /// stops the solve.
 ///
@@ -64,7 +66,7 @@ pub enum Direction {
 /// assert_eq!(sol.last_time(), sol.events[0].t);
 /// ```
 pub struct Event<'a, T, S> {
-    g: Box<dyn FnMut(T, &S) -> T + 'a>,
+    g: EventFn<'a, T, S>,
     direction: Direction,
     terminal: bool,
     samples: usize,

@@ -158,7 +158,7 @@ fn always_vetoing_monitor_fails_cleanly_with_partial_solution() {
     let p = &err.partial;
     let tl = p.last_time();
     println!("{err}\npartial ends at t = {tl}, {} vetoes", p.stats.nveto);
-    assert!(tl >= 1.0 && tl < 1.5, "{tl}");
+    assert!((1.0..1.5).contains(&tl), "{tl}");
     let exact = harmonic_exact(tl);
     assert!(max_abs_diff(p.last_state().as_slice(), exact.as_slice()) < 1e-7);
     assert_eq!(

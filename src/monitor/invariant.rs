@@ -183,8 +183,8 @@ pub struct ProjectionReport<T> {
 /// user ([`Invariant::gradient`]) or from central differences with step
 /// `eps^(1/3) max(|y_i|, 1)`.
 ///
-/// Pass the monitor as `&mut monitor` to read its [`reports`]
-/// (InvariantMonitor::reports) after the solve:
+/// Pass the monitor as `&mut monitor` to read its
+/// [`reports`](InvariantMonitor::reports) after the solve:
 ///
 /// ```
 /// use nalgebra::SVector;
@@ -355,7 +355,7 @@ impl<'a, T: Real, S: State<T>> InvariantMonitor<'a, T, S> {
                 }
             }
             worst = residual(&mut self.invs, tmp, &mut self.vec);
-            if !(worst < best_worst) {
+            if worst >= best_worst || worst.is_nan() {
                 break; // round-off level reached: keep the best iterate
             }
             best_worst = worst;
@@ -363,7 +363,7 @@ impl<'a, T: Real, S: State<T>> InvariantMonitor<'a, T, S> {
             met = worst <= tol;
         }
         self.proj.iterations += it;
-        if !met && !(best_worst <= T::lit(64.0) * T::epsilon()) {
+        if !met && (best_worst > T::lit(64.0) * T::epsilon() || best_worst.is_nan()) {
             self.proj.failures += 1;
         }
         let corr = y
@@ -421,8 +421,9 @@ fn lu_solve<T: Real>(a: &[T], m: usize, b: &mut [T]) {
         }
         for r in col + 1..m {
             let f = w[r][col] / d;
-            for c in col..=m {
-                w[r][c] = w[r][c] - f * w[col][c];
+            let pivot_row = w[col];
+            for (x, pv) in w[r][col..=m].iter_mut().zip(&pivot_row[col..=m]) {
+                *x = *x - f * *pv;
             }
         }
     }

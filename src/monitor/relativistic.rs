@@ -189,7 +189,7 @@ impl<T: Real, S: State<T>> Monitor<T, S> for RelativisticMonitor<T> {
                 reason: Cow::Borrowed("non-finite Lorentz factor"),
             };
         }
-        if !(m1 > T::zero()) {
+        if m1 <= T::zero() || m1.is_nan() {
             self.vetoes_speed += 1;
             let factor = match self.kind {
                 Kind::Velocity => {
