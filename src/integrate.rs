@@ -8,6 +8,7 @@
 //! stop), and the stepper moves on. See `docs/architecture.md`.
 
 use crate::controller::{Decision, PiController, StepController};
+use crate::event::{Event, Tracker};
 use crate::monitor::{AcceptedStep, AfterStep, Candidate, Monitor, Verdict};
 use crate::norm::{ErrorNorm, Tolerance};
 use crate::solution::{DenseOutput, Segment};
@@ -36,6 +37,7 @@ pub struct Integrator<'m, T: Real, S: State<T>, St, C = PiController<T>> {
     controller: C,
     options: Options<T>,
     monitors: Vec<Box<dyn Monitor<T, S> + 'm>>,
+    events: Vec<Event<'m, T, S>>,
 }
 
 impl<'m, T: Real, S: State<T>, St: Stepper<T, S>> Integrator<'m, T, S, St, PiController<T>> {
@@ -48,6 +50,7 @@ impl<'m, T: Real, S: State<T>, St: Stepper<T, S>> Integrator<'m, T, S, St, PiCon
             controller: PiController::new(beta),
             options: Options::default(),
             monitors: Vec::new(),
+            events: Vec::new(),
         }
     }
 }
@@ -60,6 +63,7 @@ impl<'m, T: Real, S: State<T>, St: Stepper<T, S>, C: StepController<T>> Integrat
             controller,
             options: self.options,
             monitors: self.monitors,
+            events: self.events,
         }
     }
     /// Replaces the options.
@@ -89,6 +93,12 @@ impl<'m, T: Real, S: State<T>, St: Stepper<T, S>, C: StepController<T>> Integrat
     /// Adds a monitor (consulted in the order added).
     pub fn monitor(mut self, monitor: impl Monitor<T, S> + 'm) -> Self {
         self.monitors.push(Box::new(monitor));
+        self
+    }
+    /// Adds an event function (see [`Event`]; records go to
+    /// [`Solution::events`], indexed in the order events were added).
+    pub fn event(mut self, event: Event<'m, T, S>) -> Self {
+        self.events.push(event);
         self
     }
     /// The stepper (e.g. to read its name).
@@ -124,6 +134,7 @@ impl<'m, T: Real, S: State<T>, St: Stepper<T, S>, C: StepController<T>> Integrat
             &mut self.stepper,
             &mut self.controller,
             &mut self.monitors,
+            &mut self.events,
         );
         let nfev = sys.count();
         run.finish(outcome, nfev)
@@ -272,6 +283,7 @@ impl<'o, T: Real, S: State<T>> Run<'o, T, S> {
         stepper: &mut St,
         ctrl: &mut C,
         monitors: &mut [Box<dyn Monitor<T, S> + '_>],
+        events: &mut [Event<'_, T, S>],
     ) -> Result<End<T>, SolveError> {
         let o = self.o;
         let (t0, t_end) = (self.t0, self.t_end);
@@ -293,8 +305,10 @@ impl<'o, T: Real, S: State<T>> Run<'o, T, S> {
             SaveMode::FinalOnly => {}
         }
         for m in monitors.iter_mut() {
+            m.span(t0, t_end);
             m.start(t0, &self.y);
         }
+        let mut tracker = (!events.is_empty()).then(|| Tracker::start(events, t0, &self.y));
         if t_end == t0 {
             if matches!(o.save, SaveMode::FinalOnly) {
                 let y0 = self.y.clone();
@@ -414,6 +428,7 @@ impl<'o, T: Real, S: State<T>> Run<'o, T, S> {
                     y_new: &self.y_new,
                     h,
                     err,
+                    order: stepper.order(),
                 };
                 if let Verdict::Veto { factor, reason } = m.check(&cand) {
                     veto = Some((m.name().to_string(), factor, reason));
@@ -498,6 +513,27 @@ impl<'o, T: Real, S: State<T>> Run<'o, T, S> {
                     }
                 }
             }
+            // Events, on this step's dense output (after projections, before
+            // the stepper moves on); a terminal one ends the solve at its root.
+            if let Some(tr) = tracker.as_mut() {
+                let (y, y_new) = (&self.y, &self.y_new);
+                let mut interp = |theta: T, out: &mut S| stepper.interpolate(sys, y, y_new, theta, out);
+                let hit = tr.step(
+                    events,
+                    t,
+                    h,
+                    t_new,
+                    y_new,
+                    &mut interp,
+                    &mut self.tmp,
+                    &mut self.sol.events,
+                );
+                self.sol.stats.ngev = tr.ngev;
+                if let Some((index, root)) = hit {
+                    self.stop_at_root(t, h, root);
+                    return Ok(End::Done(Status::TerminalEvent { index, t: root }));
+                }
+            }
             stepper.accept(sys, t_new, &self.y_new, changed);
             core::mem::swap(&mut self.y, &mut self.y_new);
             self.t = t_new;
@@ -524,6 +560,40 @@ impl<'o, T: Real, S: State<T>> Run<'o, T, S> {
             rejected_last = false;
             h_next = mag * dir;
             h = h_next;
+        }
+    }
+
+    /// Ends the solve at an event root inside the step `[t, t + h]`: the
+    /// state at the root is in `self.tmp`; outputs past the root are dropped
+    /// and the step's dense segment is cut at the root.
+    fn stop_at_root(&mut self, t: T, h: T, root: T) {
+        let dir = if h > T::zero() { T::one() } else { -T::one() };
+        if let SaveMode::At(_) = &self.o.save {
+            while self
+                .sol
+                .t
+                .last()
+                .is_some_and(|tl| (*tl - root) * dir > T::zero() && (*tl - t) * dir > T::zero())
+            {
+                self.sol.t.pop();
+                self.sol.y.pop();
+            }
+        }
+        if let Some(seg) = self.sol.dense.as_mut().and_then(|d| d.segments.last_mut()) {
+            // y(t + theta h) with theta = theta' h'/h: c'_m = c_m (h'/h)^m.
+            let r = (root - t) / h;
+            let mut rm = T::one();
+            for c in seg.coeffs.iter_mut() {
+                c.as_mut_slice().iter_mut().for_each(|v| *v = *v * rm);
+                rm = rm * r;
+            }
+            seg.h = root - t;
+        }
+        core::mem::swap(&mut self.y, &mut self.tmp);
+        self.t = root;
+        if matches!(self.o.save, SaveMode::EveryStep) {
+            let y = self.y.clone();
+            self.save(root, &y);
         }
     }
 

@@ -34,6 +34,7 @@
 
 pub mod controller;
 pub mod error;
+pub mod event;
 pub mod integrate;
 pub mod method;
 pub mod monitor;
@@ -48,9 +49,10 @@ pub mod tableau;
 
 pub use controller::{IController, PiController, PidController, StepController};
 pub use error::{SolveError, SolveFailure};
+pub use event::{Direction, Event};
 pub use integrate::Integrator;
 pub use method::{Method, MethodStepper};
-pub use monitor::Monitor;
+pub use monitor::{Invariant, InvariantMonitor, Monitor, RelativisticMonitor};
 pub use norm::{ErrorNorm, Tolerance};
 pub use options::{Options, SaveMode};
 pub use real::Real;

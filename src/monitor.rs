@@ -10,6 +10,12 @@
 use crate::{Real, State, Status};
 use std::borrow::Cow;
 
+mod invariant;
+mod relativistic;
+
+pub use invariant::{Invariant, InvariantMonitor, InvariantReport, ProjectionReport};
+pub use relativistic::RelativisticMonitor;
+
 /// A candidate step that passed the error test.
 #[derive(Debug)]
 pub struct Candidate<'a, T, S> {
@@ -25,6 +31,10 @@ pub struct Candidate<'a, T, S> {
     pub h: T,
     /// Scaled error norm of the step (<= 1).
     pub err: T,
+    /// Order `p` of the method: a local error, and so the drift of an
+    /// invariant over one step, scales like `h^(p+1)`. Monitors use it to
+    /// choose a shrink factor.
+    pub order: u32,
 }
 
 /// A monitor's answer on a candidate step.
@@ -88,6 +98,9 @@ pub enum AfterStep<T> {
 pub trait Monitor<T: Real, S: State<T>> {
     /// Name used in statistics and statuses.
     fn name(&self) -> &str;
+    /// Called once at the start of a solve, before [`start`](Monitor::start),
+    /// with the span of integration (`t_end < t0` for a backward solve).
+    fn span(&mut self, _t0: T, _t_end: T) {}
     /// Called once at the start of a solve.
     fn start(&mut self, _t0: T, _y0: &S) {}
     /// Judges a candidate step that passed the error test.
@@ -111,6 +124,9 @@ pub trait Monitor<T: Real, S: State<T>> {
 impl<T: Real, S: State<T>, M: Monitor<T, S> + ?Sized> Monitor<T, S> for &mut M {
     fn name(&self) -> &str {
         (**self).name()
+    }
+    fn span(&mut self, t0: T, t_end: T) {
+        (**self).span(t0, t_end)
     }
     fn start(&mut self, t0: T, y0: &S) {
         (**self).start(t0, y0)

@@ -23,6 +23,10 @@ pub struct Stats {
     pub nveto: usize,
     /// Vetoes per monitor and reason, keyed `"monitor: reason"`.
     pub vetoes: BTreeMap<String, usize>,
+    /// Evaluations of event functions (step ends, interior samples, root
+    /// finding).
+    #[serde(default)]
+    pub ngev: usize,
     /// The first step size tried.
     pub h_initial: f64,
     /// Smallest accepted step magnitude.

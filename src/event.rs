@@ -1,0 +1,400 @@
+//! Events: zeros of user functions `g(t, y)` located on the dense output.
+//!
+//! An [`Event`] is a function `g(t, y)`, a [`Direction`] (which sign changes
+//! count) and a terminal flag. Add events with
+//! [`Integrator::event`](crate::Integrator::event). After every accepted step
+//! the driver:
+//!
+//! 1. evaluates `g` at `n` interior points of the step (`theta = k/(n+1)`,
+//!    `k = 1..n`, from the stepper's dense output; `n` is
+//!    [`Event::interior_samples`], default 3) and at the step's end, so two
+//!    sign changes inside one step are seen as long as a sample falls between
+//!    the two roots (roots closer together than `h/(n+1)` can still be
+//!    missed);
+//! 2. for every sign change between consecutive samples, locates the root
+//!    with Brent's method (R. P. Brent, *Algorithms for Minimization without
+//!    Derivatives*, 1973, ch. 4) on the dense output, to a bracket width of
+//!    `4 eps |t| + time_tol` (default `time_tol = 0`: close to machine
+//!    precision relative to `t`);
+//! 3. records an [`EventRecord`] `{ index, t, y }` with
+//!    `y` from the dense output, in time order;
+//! 4. if a terminal event fired, ends the solve at its (earliest) root with
+//!    [`Status::TerminalEvent`](crate::Status::TerminalEvent): the last saved
+//!    state is the interpolated state at the root.
+//!
+//! Edge cases, all with respect to the direction of integration (a rising
+//! event fires where `g` goes from negative to positive *as the integration
+//! proceeds*, also when integrating backward):
+//!
+//! - `g(t0, y0) = 0` does not fire; the sign after `t0` becomes the reference.
+//! - `g = 0` exactly at a sample (a step end, say) fires once, there; the
+//!   next non-zero sign becomes the new reference without a second firing
+//!   (so a tangential zero also fires once).
+//! - Monitors' projections happen before events are located, so the value at
+//!   the step's end is `g` of the projected state: a projection that moves the
+//!   state across `g = 0` is seen as a crossing (located at the step's end),
+//!   never as two.
+
+use crate::{EventRecord, Real, State};
+
+/// Which sign changes of `g` an event reports (along the direction of
+/// integration).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Direction {
+    /// From negative to positive.
+    Rising,
+    /// From positive to negative.
+    Falling,
+    /// Both.
+    Either,
+}
+
+type EventFn<'a, T, S> = Box<dyn FnMut(T, &S) -> T + 'a>;
+
+/// An event function `g(t, y)`, the sign changes it reports, and whether it
+/// stops the solve.
+///
+/// ```
+/// use odestride::{Event, ExplicitRk, Integrator, Status};
+/// // y' = -1 from y = 1: y crosses 0.25 (falling) at t = 0.75; stop there.
+/// let sol = Integrator::new(ExplicitRk::dopri5())
+///     .event(Event::new(|_t: f64, y: &f64| *y - 0.25).falling().terminal())
+///     .solve(|_t: f64, _y: &f64, dy: &mut f64| *dy = -1.0, 0.0, 2.0, 1.0)
+///     .unwrap();
+/// assert_eq!(sol.status, Status::TerminalEvent { index: 0, t: sol.events[0].t });
+/// assert!((sol.events[0].t - 0.75).abs() < 1e-15);
+/// assert_eq!(sol.last_time(), sol.events[0].t);
+/// ```
+pub struct Event<'a, T, S> {
+    g: EventFn<'a, T, S>,
+    direction: Direction,
+    terminal: bool,
+    samples: usize,
+    time_tol: T,
+}
+
+impl<T, S> core::fmt::Debug for Event<'_, T, S>
+where
+    T: core::fmt::Debug,
+{
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("Event")
+            .field("direction", &self.direction)
+            .field("terminal", &self.terminal)
+            .field("interior_samples", &self.samples)
+            .field("time_tol", &self.time_tol)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<'a, T: Real, S: State<T>> Event<'a, T, S> {
+    /// An event on the zeros of `g(t, y)`: both directions, not terminal,
+    /// 3 interior samples per step, time tolerance close to machine precision.
+    pub fn new(g: impl FnMut(T, &S) -> T + 'a) -> Self {
+        Event {
+            g: Box::new(g),
+            direction: Direction::Either,
+            terminal: false,
+            samples: 3,
+            time_tol: T::zero(),
+        }
+    }
+    /// Report only sign changes from negative to positive.
+    pub fn rising(mut self) -> Self {
+        self.direction = Direction::Rising;
+        self
+    }
+    /// Report only sign changes from positive to negative.
+    pub fn falling(mut self) -> Self {
+        self.direction = Direction::Falling;
+        self
+    }
+    /// Sets the direction.
+    pub fn direction(mut self, d: Direction) -> Self {
+        self.direction = d;
+        self
+    }
+    /// The first occurrence ends the solve.
+    pub fn terminal(mut self) -> Self {
+        self.terminal = true;
+        self
+    }
+    /// Number of interior points of every step at which `g` is sampled to
+    /// catch two sign changes inside one step (0: only the step ends).
+    pub fn interior_samples(mut self, n: usize) -> Self {
+        self.samples = n;
+        self
+    }
+    /// An absolute time tolerance added to the default `4 eps |t|` bracket
+    /// width of the root finder (negative or NaN values are ignored).
+    pub fn time_tol(mut self, tol: T) -> Self {
+        self.time_tol = if tol > T::zero() { tol } else { T::zero() };
+        self
+    }
+    /// Whether the event is terminal.
+    pub fn is_terminal(&self) -> bool {
+        self.terminal
+    }
+    /// The direction filter.
+    pub fn get_direction(&self) -> Direction {
+        self.direction
+    }
+
+    fn fires(&self, from: i8) -> bool {
+        match self.direction {
+            Direction::Either => true,
+            Direction::Rising => from < 0,
+            Direction::Falling => from > 0,
+        }
+    }
+}
+
+fn sgn<T: Real>(x: T) -> i8 {
+    if x > T::zero() {
+        1
+    } else if x < T::zero() {
+        -1
+    } else {
+        0
+    }
+}
+
+/// Per-solve event state: the reference sign of every event, its value at
+/// the current point, and a reusable buffer of roots found in one step.
+pub(crate) struct Tracker<T> {
+    sign: Vec<i8>,
+    g_prev: Vec<T>,
+    found: Vec<(T, usize)>,
+    /// Event-function evaluations.
+    pub(crate) ngev: usize,
+}
+
+impl<T: Real> Tracker<T> {
+    /// Evaluates every `g` at the initial point (no event fires at `t0`).
+    pub(crate) fn start<S: State<T>>(events: &mut [Event<'_, T, S>], t0: T, y0: &S) -> Self {
+        let mut g_prev = Vec::with_capacity(events.len());
+        let mut sign = Vec::with_capacity(events.len());
+        for e in events.iter_mut() {
+            let g = (e.g)(t0, y0);
+            g_prev.push(g);
+            sign.push(sgn(g));
+        }
+        Tracker {
+            sign,
+            g_prev,
+            found: Vec::with_capacity(events.len()),
+            ngev: events.len(),
+        }
+    }
+
+    /// Scans one accepted step `[t, t + h]` whose end state is `y_end`.
+    ///
+    /// `interp(theta, out)` writes the dense output at `t + theta h`. Found
+    /// events are appended to `records` in time order; the return value is the
+    /// terminal event `(index, t_root)` if one fired, and then `buf` holds the
+    /// state at that root.
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn step<S: State<T>>(
+        &mut self,
+        events: &mut [Event<'_, T, S>],
+        t: T,
+        h: T,
+        t_end: T,
+        y_end: &S,
+        interp: &mut dyn FnMut(T, &mut S),
+        buf: &mut S,
+        records: &mut Vec<EventRecord<T, S>>,
+    ) -> Option<(usize, T)> {
+        self.found.clear();
+        for (i, ev) in events.iter_mut().enumerate() {
+            let n = ev.samples;
+            let (mut ta, mut ga) = (t, self.g_prev[i]);
+            for k in 1..=n + 1 {
+                let (tb, gb) = if k == n + 1 {
+                    (t_end, (ev.g)(t_end, y_end))
+                } else {
+                    let theta = T::lit(k as f64) / T::lit((n + 1) as f64);
+                    interp(theta, buf);
+                    let tb = t + theta * h;
+                    (tb, (ev.g)(tb, buf))
+                };
+                self.ngev += 1;
+                let s = self.sign[i];
+                let sb = sgn(gb);
+                if sb == 0 {
+                    // An exact zero at a sample: fire once, here.
+                    if s != 0 && ev.fires(s) {
+                        self.found.push((tb, i));
+                    }
+                    self.sign[i] = 0;
+                } else if s == 0 {
+                    self.sign[i] = sb;
+                } else if sb != s {
+                    // ga has sign s (a zero sample would have reset s to 0).
+                    if ev.fires(s) {
+                        let g = &mut ev.g;
+                        let mut count = 0usize;
+                        let mut f = |x: T| {
+                            count += 1;
+                            let theta = (x - t) / h;
+                            interp(theta, buf);
+                            g(x, buf)
+                        };
+                        let root = brent(&mut f, ta, ga, tb, gb, ev.time_tol);
+                        self.ngev += count;
+                        self.found.push((root, i));
+                    }
+                    self.sign[i] = sb;
+                }
+                ta = tb;
+                ga = gb;
+            }
+            self.g_prev[i] = ga;
+        }
+        if self.found.is_empty() {
+            return None;
+        }
+        // Time order along the integration (sort_unstable: no allocation).
+        let dir = if h > T::zero() { T::one() } else { -T::one() };
+        self.found.sort_unstable_by(|a, b| {
+            (a.0 * dir)
+                .partial_cmp(&(b.0 * dir))
+                .unwrap_or(core::cmp::Ordering::Equal)
+                .then(a.1.cmp(&b.1))
+        });
+        let stop = self
+            .found
+            .iter()
+            .find(|(_, i)| events[*i].terminal)
+            .map(|(tr, i)| (*i, *tr));
+        for &(tr, i) in self.found.iter() {
+            if let Some((_, ts)) = stop {
+                if (tr - ts) * dir > T::zero() {
+                    break;
+                }
+            }
+            if tr == t_end {
+                buf.as_mut_slice().copy_from_slice(y_end.as_slice());
+            } else {
+                interp((tr - t) / h, buf);
+            }
+            records.push(EventRecord {
+                index: i,
+                t: tr,
+                y: buf.clone(),
+            });
+        }
+        if let Some((_, ts)) = stop {
+            // The last record written may be a non-terminal event at the same
+            // time; `buf` holds the state at `ts` either way.
+            if ts == t_end {
+                buf.as_mut_slice().copy_from_slice(y_end.as_slice());
+            } else {
+                interp((ts - t) / h, buf);
+            }
+        }
+        stop
+    }
+}
+
+/// Brent's root finder on a bracket `[a, b]` with `f(a) f(b) < 0` (either
+/// order of `a`, `b`). Stops when the bracket is narrower than
+/// `4 eps |x| + xtol` (or after 200 evaluations, far more than the ~60 a
+/// bisection of an `f64` interval can need).
+pub(crate) fn brent<T: Real>(f: &mut dyn FnMut(T) -> T, a: T, fa: T, b: T, fb: T, xtol: T) -> T {
+    let two = T::lit(2.0);
+    let half = T::lit(0.5);
+    let eps = T::epsilon();
+    let (mut a, mut fa, mut b, mut fb) = (a, fa, b, fb);
+    // c is the other end of the bracket around b.
+    let (mut c, mut fc) = (a, fa);
+    let mut d = b - a;
+    let mut e = d;
+    for _ in 0..200 {
+        if (fb > T::zero()) == (fc > T::zero()) && fb != T::zero() && fc != T::zero() {
+            c = a;
+            fc = fa;
+            d = b - a;
+            e = d;
+        }
+        if fc.abs() < fb.abs() {
+            a = b;
+            b = c;
+            c = a;
+            fa = fb;
+            fb = fc;
+            fc = fa;
+        }
+        let tol1 = two * eps * b.abs() + half * xtol;
+        let m = half * (c - b);
+        if m.abs() <= tol1 || fb == T::zero() {
+            return b;
+        }
+        if e.abs() >= tol1 && fa.abs() > fb.abs() {
+            // Interpolation: secant (two points) or inverse quadratic (three).
+            let s = fb / fa;
+            let (mut p, mut q);
+            if a == c {
+                p = two * m * s;
+                q = T::one() - s;
+            } else {
+                let qa = fa / fc;
+                let r = fb / fc;
+                p = s * (two * m * qa * (qa - r) - (b - a) * (r - T::one()));
+                q = (qa - T::one()) * (r - T::one()) * (s - T::one());
+            }
+            if p > T::zero() {
+                q = -q;
+            } else {
+                p = -p;
+            }
+            // Accept the interpolated step only if it stays well inside the
+            // bracket and shrinks faster than the step before last.
+            if two * p < (T::lit(3.0) * m * q - (tol1 * q).abs()).min((e * q).abs()) {
+                e = d;
+                d = p / q;
+            } else {
+                d = m;
+                e = m;
+            }
+        } else {
+            d = m;
+            e = m;
+        }
+        a = b;
+        fa = fb;
+        b = if d.abs() > tol1 {
+            b + d
+        } else if m > T::zero() {
+            b + tol1
+        } else {
+            b - tol1
+        };
+        fb = f(b);
+    }
+    b
+}
+
+#[cfg(test)]
+mod tests {
+    use super::brent;
+
+    #[test]
+    fn brent_finds_cos_root_to_machine_precision() {
+        let mut n = 0;
+        let mut f = |x: f64| {
+            n += 1;
+            x.cos()
+        };
+        let r = brent(&mut f, 1.0, 1f64.cos(), 2.0, 2f64.cos(), 0.0);
+        assert!(
+            (r - std::f64::consts::FRAC_PI_2).abs() <= 4.0 * f64::EPSILON * 2.0,
+            "{r}"
+        );
+        assert!(n < 15, "{n} evaluations");
+        // reversed bracket
+        let mut g = |x: f64| x * x * x - 2.0;
+        let r = brent(&mut g, 3.0, 25.0, 0.0, -2.0, 0.0);
+        assert!((r - 2f64.cbrt()).abs() <= 1e-15, "{r}");
+    }
+}
