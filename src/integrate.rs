@@ -8,6 +8,7 @@
 //! stop), and the stepper moves on. See `docs/architecture.md`.
 
 use crate::controller::{Decision, PiController, StepController};
+use crate::detect::{BlowUpConfig, Builtin, Detection, StiffnessConfig};
 use crate::monitor::{AcceptedStep, AfterStep, Candidate, Monitor, Verdict};
 use crate::norm::{ErrorNorm, Tolerance};
 use crate::solution::{DenseOutput, Segment};
@@ -36,6 +37,7 @@ pub struct Integrator<'m, T: Real, S: State<T>, St, C = PiController<T>> {
     controller: C,
     options: Options<T>,
     monitors: Vec<Box<dyn Monitor<T, S> + 'm>>,
+    detection: Detection,
 }
 
 impl<'m, T: Real, S: State<T>, St: Stepper<T, S>> Integrator<'m, T, S, St, PiController<T>> {
@@ -48,6 +50,7 @@ impl<'m, T: Real, S: State<T>, St: Stepper<T, S>> Integrator<'m, T, S, St, PiCon
             controller: PiController::new(beta),
             options: Options::default(),
             monitors: Vec::new(),
+            detection: Detection::default(),
         }
     }
 }
@@ -60,6 +63,7 @@ impl<'m, T: Real, S: State<T>, St: Stepper<T, S>, C: StepController<T>> Integrat
             controller,
             options: self.options,
             monitors: self.monitors,
+            detection: self.detection,
         }
     }
     /// Replaces the options.
@@ -91,6 +95,19 @@ impl<'m, T: Real, S: State<T>, St: Stepper<T, S>, C: StepController<T>> Integrat
         self.monitors.push(Box::new(monitor));
         self
     }
+    /// Configures the built-in blow-up detector (on by default; switch it
+    /// off with [`BlowUpConfig::off`]). See [`crate::detect`].
+    pub fn detect_blowup(mut self, config: BlowUpConfig) -> Self {
+        self.detection.blowup = config;
+        self
+    }
+    /// Configures the built-in stiffness detector (on by default, report
+    /// only; [`StiffnessConfig::stop`] makes it end the solve). See
+    /// [`crate::detect`].
+    pub fn detect_stiffness(mut self, config: StiffnessConfig) -> Self {
+        self.detection.stiffness = config;
+        self
+    }
     /// The stepper (e.g. to read its name).
     pub fn stepper(&self) -> &St {
         &self.stepper
@@ -119,12 +136,21 @@ impl<'m, T: Real, S: State<T>, St: Stepper<T, S>, C: StepController<T>> Integrat
         }
         let mut sys = Counted::new(&mut f);
         let mut run = Run::new(&self.options, &name, t0, t_end, y0);
-        let outcome = run.go(
-            &mut sys,
-            &mut self.stepper,
-            &mut self.controller,
-            &mut self.monitors,
-        );
+        // The built-in detectors run after the user's monitors (they see the
+        // final, possibly projected, state).
+        let boundary = self.stepper.stability_boundary();
+        let mut builtin = Builtin::new(&self.detection, boundary, self.options.rtol.values(), t_end);
+        let outcome = if builtin.active() {
+            let mut all: Vec<Box<dyn Monitor<T, S> + '_>> = Vec::with_capacity(self.monitors.len() + 1);
+            for m in self.monitors.iter_mut() {
+                all.push(Box::new(&mut **m));
+            }
+            all.push(Box::new(&mut builtin));
+            run.go(&mut sys, &mut self.stepper, &mut self.controller, &mut all)
+        } else {
+            run.go(&mut sys, &mut self.stepper, &mut self.controller, &mut self.monitors)
+        };
+        run.sol.diagnostics = builtin.diagnostics();
         let nfev = sys.count();
         run.finish(outcome, nfev)
     }
