@@ -148,7 +148,12 @@ impl<'m, T: Real, S: State<T>, St: Stepper<T, S>, C: StepController<T>> Integrat
             all.push(Box::new(&mut builtin));
             run.go(&mut sys, &mut self.stepper, &mut self.controller, &mut all)
         } else {
-            run.go(&mut sys, &mut self.stepper, &mut self.controller, &mut self.monitors)
+            run.go(
+                &mut sys,
+                &mut self.stepper,
+                &mut self.controller,
+                &mut self.monitors,
+            )
         };
         run.sol.diagnostics = builtin.diagnostics();
         let nfev = sys.count();

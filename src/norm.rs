@@ -121,7 +121,7 @@ impl<T: Real> ErrorNorm<T> {
     ///
     /// ```
     /// use odestride::{ErrorNorm, Tolerance};
-    /// let norm = ErrorNorm::new(Tolerance::Scalar(0.0), Tolerance::Scalar(1e-3), None);
+    /// let norm = ErrorNorm::new(Tolerance::Scalar(0.0_f64), Tolerance::Scalar(1e-3), None);
     /// // an error of exactly atol in every component has norm 1
     /// let n = norm.rms(&[1.0, 2.0], &[1.0, 2.0], &[1e-3, -1e-3]);
     /// assert!((n - 1.0).abs() < 1e-12);

@@ -286,7 +286,7 @@ fn linear_fit(win: &[Node], model: Model, d: f64) -> (f64, f64, f64) {
         sxy += x * y;
         syy += y * y;
     }
-    if !(sxx > 0.0) {
+    if sxx.is_nan() || sxx <= 0.0 {
         return (f64::INFINITY, 0.0, my);
     }
     let m = sxy / sxx;
@@ -484,7 +484,7 @@ impl<T: Real> BlowUpDetector<T> {
         let ts_a = cur.s + fa.d;
         let ts_b = self.nodes[n - 1 - BACK].s + fb.d;
         let spread = (ts_a - ts_b).abs();
-        if !(spread <= 0.5 * fa.d) {
+        if spread.is_nan() || spread > 0.5 * fa.d {
             return None;
         }
         // Back through the milestones: same law, steps proportional to the time left.
@@ -519,7 +519,9 @@ impl<T: Real> BlowUpDetector<T> {
         // Propagated integration error: rtol * sum err_n (t_s - s_n) / a.
         let a_eff = if exponent > 0.0 { exponent } else { 1.0 };
         let propagated = match cfg.rtol {
-            Some(r) if r.is_finite() && r > 0.0 => r * (ts_a * self.err_sum - self.err_s_sum).max(0.0) / a_eff,
+            Some(r) if r.is_finite() && r > 0.0 => {
+                r * (ts_a * self.err_sum - self.err_s_sum).max(0.0) / a_eff
+            }
             _ => 0.0,
         };
         // Rounding of the times themselves: a few ulp of t_s.
@@ -552,7 +554,7 @@ impl<T: Real> BlowUpDetector<T> {
 /// Euclidean norm, scaled against overflow.
 fn norm<T: Real>(y: &[T]) -> f64 {
     let m = y.iter().fold(0.0f64, |m, v| m.max(v.to_f64_lossy().abs()));
-    if !(m > 0.0) || !m.is_finite() {
+    if !m.is_finite() || m <= 0.0 {
         return m;
     }
     let s: f64 = y
