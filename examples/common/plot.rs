@@ -15,10 +15,18 @@ pub struct Series {
 
 impl Series {
     pub fn line(name: impl Into<String>, points: Vec<(f64, f64)>) -> Self {
-        Series { name: name.into(), points, markers: false }
+        Series {
+            name: name.into(),
+            points,
+            markers: false,
+        }
     }
     pub fn markers(name: impl Into<String>, points: Vec<(f64, f64)>) -> Self {
-        Series { name: name.into(), points, markers: true }
+        Series {
+            name: name.into(),
+            points,
+            markers: true,
+        }
     }
 }
 
@@ -42,7 +50,9 @@ pub struct Figure<'a> {
 
 /// `target/plots/<file>`, creating the directory.
 pub fn plot_path(file: &str) -> PathBuf {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target").join("plots");
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("target")
+        .join("plots");
     let _ = std::fs::create_dir_all(&dir);
     dir.join(file)
 }
@@ -78,7 +88,11 @@ fn range(vals: impl Iterator<Item = f64>, scale: Scale) -> (f64, f64) {
             (10f64.powf(l), 10f64.powf(h))
         }
         Scale::Linear => {
-            let pad = if hi > lo { 0.05 * (hi - lo) } else { 0.5 * lo.abs().max(1.0) };
+            let pad = if hi > lo {
+                0.05 * (hi - lo)
+            } else {
+                0.5 * lo.abs().max(1.0)
+            };
             (lo - pad, hi + pad)
         }
     }
@@ -89,8 +103,14 @@ pub fn plot(file: &str, fig: &Figure, series: &[Series]) -> Result<PathBuf, Box<
     let path = plot_path(file);
     let root = SVGBackend::new(&path, (800, 560)).into_drawing_area();
     root.fill(&WHITE)?;
-    let (mut x0, mut x1) = range(series.iter().flat_map(|s| s.points.iter().map(|p| p.0)), fig.x_scale);
-    let (mut y0, mut y1) = range(series.iter().flat_map(|s| s.points.iter().map(|p| p.1)), fig.y_scale);
+    let (mut x0, mut x1) = range(
+        series.iter().flat_map(|s| s.points.iter().map(|p| p.0)),
+        fig.x_scale,
+    );
+    let (mut y0, mut y1) = range(
+        series.iter().flat_map(|s| s.points.iter().map(|p| p.1)),
+        fig.y_scale,
+    );
     if fig.equal_aspect {
         let (cx, cy) = ((x0 + x1) / 2.0, (y0 + y1) / 2.0);
         let half = ((x1 - x0) / 2.0).max((y1 - y0) / 2.0 * 740.0 / 480.0);
@@ -101,11 +121,19 @@ pub fn plot(file: &str, fig: &Figure, series: &[Series]) -> Result<PathBuf, Box<
         y1 = cy + halfy;
     }
     let mut builder = ChartBuilder::on(&root);
-    builder.caption(fig.title, ("sans-serif", 20)).margin(15).x_label_area_size(45).y_label_area_size(70);
+    builder
+        .caption(fig.title, ("sans-serif", 20))
+        .margin(15)
+        .x_label_area_size(45)
+        .y_label_area_size(70);
     macro_rules! draw {
         ($chart:expr) => {{
             let mut chart = $chart;
-            chart.configure_mesh().x_desc(fig.x_label).y_desc(fig.y_label).draw()?;
+            chart
+                .configure_mesh()
+                .x_desc(fig.x_label)
+                .y_desc(fig.y_label)
+                .draw()?;
             for (i, s) in series.iter().enumerate() {
                 let color = COLORS[i % COLORS.len()];
                 let pts: Vec<(f64, f64)> = s
@@ -128,10 +156,16 @@ pub fn plot(file: &str, fig: &Figure, series: &[Series]) -> Result<PathBuf, Box<
                     chart
                         .draw_series(LineSeries::new(pts, color.stroke_width(2)))?
                         .label(s.name.as_str())
-                        .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], color.stroke_width(2)));
+                        .legend(move |(x, y)| {
+                            PathElement::new(vec![(x, y), (x + 20, y)], color.stroke_width(2))
+                        });
                 }
             }
-            chart.configure_series_labels().background_style(WHITE.mix(0.8)).border_style(BLACK).draw()?;
+            chart
+                .configure_series_labels()
+                .background_style(WHITE.mix(0.8))
+                .border_style(BLACK)
+                .draw()?;
         }};
     }
     match (fig.x_scale, fig.y_scale) {
@@ -143,5 +177,6 @@ pub fn plot(file: &str, fig: &Figure, series: &[Series]) -> Result<PathBuf, Box<
         }
     }
     root.present()?;
+    drop(root);
     Ok(path)
 }

@@ -38,8 +38,8 @@
 //! }
 //! ```
 
-mod blowup;
-mod stiffness;
+pub mod blowup;
+pub mod stiffness;
 
 pub use blowup::{BlowUpConfig, BlowUpDetector, BlowUpEstimate, GrowthLaw};
 pub use stiffness::{StiffEpisode, StiffnessConfig, StiffnessDetector, StiffnessReport};
