@@ -403,6 +403,35 @@ fn no_false_alarm_on_sharp_finite_transients() {
             "tanh: {}",
             sol.last_state()
         );
+        // A near-pole: y = 1/(C - sin t), C = 1 + 1e-7, peak 1e7 at t = pi/2.
+        let c = 1.0 + 1e-7;
+        let sol = scalar(tol, |t, y, dy| *dy = y * y * t.cos(), 3.0, 1.0 / c);
+        assert_success("near-pole", &sol);
+        let exact = 1.0 / (c - 3f64.sin());
+        assert!(
+            (sol.last_state() - exact).abs() < 1e-2 * exact,
+            "near-pole {}",
+            sol.last_state()
+        );
+        // Exponential chirp y'' = -e^(2t) y: the step shrinks like e^(-t), forever.
+        let sol = Integrator::new(ExplicitRk::dopri5())
+            .options(
+                Options::default()
+                    .tol(tol)
+                    .save(SaveMode::FinalOnly)
+                    .max_steps(1_000_000),
+            )
+            .solve(
+                |t: f64, y: &V2, dy: &mut V2| {
+                    dy[0] = y[1];
+                    dy[1] = -(2.0 * t).exp() * y[0];
+                },
+                0.0,
+                7.0,
+                V2::new(1.0, 0.0),
+            )
+            .unwrap();
+        assert_success("chirp", &sol);
         // Growth like 1/(t_s - t) that saturates at M = 1e4 (logistic cut-off)
         let sol = scalar(tol, |_t, y, dy| *dy = y * y * (1.0 - y / 1e4), 2.0, 1.0);
         assert_success("saturating growth", &sol);

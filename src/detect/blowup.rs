@@ -600,24 +600,27 @@ impl<T: Real, S: State<T>> Monitor<T, S> for BlowUpDetector<T> {
             self.err_sum += e;
             self.err_s_sum += e * s;
         }
+        // Only a milestone needs |y|: decide on h first (cheap per step).
+        let (push, clear) = match self.nodes.last() {
+            None => (true, false),
+            Some(l) if h <= 0.5 * l.h => (true, false),
+            Some(l) if h > 2.0 * l.h => (true, true),
+            Some(_) => (false, false),
+        };
+        if !push {
+            return AfterStep::Continue;
+        }
         let u = norm(step.y.as_slice());
         if !(u.is_finite() && u > 0.0) {
             self.nodes.clear();
             return AfterStep::Continue;
         }
-        let node = Node { s, h, u, lnu: u.ln() };
-        match self.nodes.last() {
-            None => {
-                self.push(node);
-                return AfterStep::Continue;
-            }
-            Some(l) if h <= 0.5 * l.h => self.push(node),
-            Some(l) if h > 2.0 * l.h => {
-                self.nodes.clear();
-                self.push(node);
-                return AfterStep::Continue;
-            }
-            Some(_) => return AfterStep::Continue,
+        if clear {
+            self.nodes.clear();
+        }
+        self.push(Node { s, h, u, lnu: u.ln() });
+        if self.nodes.len() == 1 {
+            return AfterStep::Continue;
         }
         let stiff = step.stiffness.map(|v| v.to_f64_lossy());
         match self.analyse(t, step.h.to_f64_lossy(), stiff) {
