@@ -9,6 +9,7 @@
 
 use crate::controller::{Decision, PiController, StepController};
 use crate::event::{Event, Tracker};
+use crate::detect::{BlowUpConfig, Builtin, Detection, StiffnessConfig};
 use crate::monitor::{AcceptedStep, AfterStep, Candidate, Monitor, Verdict};
 use crate::norm::{ErrorNorm, Tolerance};
 use crate::solution::{DenseOutput, Segment};
@@ -38,6 +39,7 @@ pub struct Integrator<'m, T: Real, S: State<T>, St, C = PiController<T>> {
     options: Options<T>,
     monitors: Vec<Box<dyn Monitor<T, S> + 'm>>,
     events: Vec<Event<'m, T, S>>,
+    detection: Detection,
 }
 
 impl<'m, T: Real, S: State<T>, St: Stepper<T, S>> Integrator<'m, T, S, St, PiController<T>> {
@@ -51,6 +53,7 @@ impl<'m, T: Real, S: State<T>, St: Stepper<T, S>> Integrator<'m, T, S, St, PiCon
             options: Options::default(),
             monitors: Vec::new(),
             events: Vec::new(),
+            detection: Detection::default(),
         }
     }
 }
@@ -64,6 +67,7 @@ impl<'m, T: Real, S: State<T>, St: Stepper<T, S>, C: StepController<T>> Integrat
             options: self.options,
             monitors: self.monitors,
             events: self.events,
+            detection: self.detection,
         }
     }
     /// Replaces the options.
@@ -101,6 +105,19 @@ impl<'m, T: Real, S: State<T>, St: Stepper<T, S>, C: StepController<T>> Integrat
         self.events.push(event);
         self
     }
+    /// Configures the built-in blow-up detector (on by default; switch it
+    /// off with [`BlowUpConfig::off`]). See [`crate::detect`].
+    pub fn detect_blowup(mut self, config: BlowUpConfig) -> Self {
+        self.detection.blowup = config;
+        self
+    }
+    /// Configures the built-in stiffness detector (on by default, report
+    /// only; [`StiffnessConfig::stop`] makes it end the solve). See
+    /// [`crate::detect`].
+    pub fn detect_stiffness(mut self, config: StiffnessConfig) -> Self {
+        self.detection.stiffness = config;
+        self
+    }
     /// The stepper (e.g. to read its name).
     pub fn stepper(&self) -> &St {
         &self.stepper
@@ -129,13 +146,27 @@ impl<'m, T: Real, S: State<T>, St: Stepper<T, S>, C: StepController<T>> Integrat
         }
         let mut sys = Counted::new(&mut f);
         let mut run = Run::new(&self.options, &name, t0, t_end, y0);
-        let outcome = run.go(
-            &mut sys,
-            &mut self.stepper,
-            &mut self.controller,
-            &mut self.monitors,
-            &mut self.events,
-        );
+        // The built-in detectors run after the user's monitors (they see the
+        // final, possibly projected, state).
+        let boundary = self.stepper.stability_boundary();
+        let mut builtin = Builtin::new(&self.detection, boundary, self.options.rtol.values(), t_end);
+        let outcome = if builtin.active() {
+            let mut all: Vec<Box<dyn Monitor<T, S> + '_>> = Vec::with_capacity(self.monitors.len() + 1);
+            for m in self.monitors.iter_mut() {
+                all.push(Box::new(&mut **m));
+            }
+            all.push(Box::new(&mut builtin));
+            run.go(&mut sys, &mut self.stepper, &mut self.controller, &mut all, &mut self.events)
+        } else {
+            run.go(
+                &mut sys,
+                &mut self.stepper,
+                &mut self.controller,
+                &mut self.monitors,
+                &mut self.events,
+            )
+        };
+        run.sol.diagnostics = builtin.diagnostics();
         let nfev = sys.count();
         run.finish(outcome, nfev)
     }

@@ -27,12 +27,14 @@
 //! The pieces, one concept per module: [`state`] (the vector-space trait),
 //! [`system`] (the right-hand side), [`tableau`] (methods as data),
 //! [`stepper`] (one attempted step), [`controller`] (step-size control),
-//! [`monitor`] (vetoes, projections, stops), [`integrate`] (the driver
+//! [`monitor`] (vetoes, projections, stops), [`detect`] (blow-up and
+//! stiffness detection), [`integrate`] (the driver
 //! loop), [`solution`] (results and dense output), [`error`].
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
 pub mod controller;
+pub mod detect;
 pub mod error;
 pub mod event;
 pub mod integrate;
@@ -48,6 +50,7 @@ pub mod system;
 pub mod tableau;
 
 pub use controller::{IController, PiController, PidController, StepController};
+pub use detect::{BlowUpConfig, Diagnostics, StiffnessConfig};
 pub use error::{SolveError, SolveFailure};
 pub use event::{Direction, Event};
 pub use integrate::Integrator;

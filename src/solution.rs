@@ -1,5 +1,6 @@
 //! The result of a solve: saved states, statistics, status, dense output.
 
+use crate::detect::Diagnostics;
 use crate::{Real, State};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -65,6 +66,37 @@ pub enum Status<T> {
     /// The solve failed; see the [`SolveError`](crate::SolveError) that
     /// accompanies this partial solution.
     Failed,
+    /// The solution runs into a finite-time singularity: the
+    /// [blow-up detector](crate::detect::BlowUpDetector) stopped the solve at
+    /// `t_last` (the solution's last state). More in
+    /// [`Diagnostics::blowup`](crate::detect::Diagnostics::blowup).
+    BlowUp {
+        /// Estimated singular time `t_s`.
+        t_singular: T,
+        /// Estimated uncertainty of `t_s`.
+        uncertainty: T,
+        /// Growth exponent `a` in `|y| ~ (t_s - t)^(-a)` (0: logarithmic).
+        exponent: T,
+        /// Spread of the exponent estimate.
+        exponent_uncertainty: T,
+        /// Time of the last accepted step.
+        t_last: T,
+        /// Size of the last accepted step.
+        h_last: T,
+    },
+    /// The [stiffness detector](crate::detect::StiffnessDetector) found
+    /// sustained stiffness and was set to stop
+    /// ([`StiffnessConfig::stop`](crate::detect::StiffnessConfig::stop)).
+    Stiff {
+        /// Start of the run of steps at the stability boundary.
+        t_start: T,
+        /// Where stiffness was declared (the solve stopped here).
+        t: T,
+        /// Mean `|h lambda|` estimate over the run.
+        h_lambda: T,
+        /// The method's stability boundary.
+        boundary: T,
+    },
 }
 
 /// One step's interpolant: `y(t0 + theta h) = sum_m coeffs[m] theta^m`.
@@ -149,6 +181,9 @@ pub struct Solution<T, S> {
     pub dense: Option<DenseOutput<T, S>>,
     /// Name of the method that produced this solution.
     pub method: String,
+    /// Findings of the built-in detectors (stiffness report, blow-up estimate).
+    #[serde(default)]
+    pub diagnostics: Diagnostics<T>,
 }
 
 impl<T: Real, S: State<T>> Solution<T, S> {
@@ -161,6 +196,7 @@ impl<T: Real, S: State<T>> Solution<T, S> {
             events: Vec::new(),
             dense: None,
             method: method.to_string(),
+            diagnostics: Diagnostics::default(),
         }
     }
 

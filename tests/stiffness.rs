@@ -1,0 +1,229 @@
+//! Stiffness detection: the DP5 step pinned at the stability boundary on
+//! Prothero–Robinson and Van der Pol (../shared/problems/analytic.md), never
+//! on the non-stiff Arenstorf and Kepler orbits.
+mod common;
+use common::*;
+use odestride::detect::{StiffnessConfig, StiffnessReport};
+use odestride::{ExplicitRk, Integrator, Options, SaveMode, Status, Stepper};
+use std::f64::consts::PI;
+
+/// The DP5 boundary on the negative real axis (Hairer, *Solving ODEs I*,
+/// Fig. IV.2.1; 3.3066 to the digits given there).
+const DP5_BOUNDARY: f64 = 3.3066;
+
+fn prothero_robinson(lambda: f64) -> impl FnMut(f64, &f64, &mut f64) {
+    move |t, y, dy| *dy = -lambda * (y - t.cos()) - t.sin()
+}
+
+fn vdp(mu: f64) -> impl FnMut(f64, &V2, &mut V2) {
+    move |_t, y, dy| {
+        dy[0] = y[1];
+        dy[1] = mu * ((1.0 - y[0] * y[0]) * y[1] - y[0]);
+    }
+}
+
+fn report<S>(sol: &odestride::Solution<f64, S>) -> &StiffnessReport<f64> {
+    sol.diagnostics
+        .stiffness
+        .as_ref()
+        .expect("DP5 has a boundary: a report")
+}
+
+#[test]
+fn boundary_is_the_tableau_value() {
+    let b = Stepper::<f64, f64>::stability_boundary(&ExplicitRk::dopri5()).unwrap();
+    assert_eq!(b, DP5_BOUNDARY);
+}
+
+#[test]
+fn prothero_robinson_is_flagged_at_the_boundary() {
+    println!("lambda  tol    t_detected  steps   mean h*lambda  ratio   mean |lambda| est.");
+    for lambda in [1e3, 1e4, 1e5] {
+        for tol in [1e-4, 1e-6] {
+            let sol = Integrator::new(ExplicitRk::dopri5())
+                .options(
+                    Options::default()
+                        .tol(tol)
+                        .save(SaveMode::FinalOnly)
+                        .max_steps(1_000_000),
+                )
+                .solve(prothero_robinson(lambda), 0.0, 10.0, 1.0)
+                .unwrap();
+            assert_eq!(sol.status, Status::Success);
+            // the solution is smooth and accurate: y = cos t
+            assert!((sol.last_state() - 10f64.cos()).abs() < 10.0 * tol);
+            let r = report(&sol);
+            let ep = r.first().expect("flagged stiff");
+            let ratio = ep.mean_h_lambda / r.boundary;
+            println!(
+                "{lambda:.0e}   {tol:.0e}  {:.3e}   {:6}  {:.4}         {ratio:.4}  {:.6e}",
+                ep.t_detected, ep.steps, ep.mean_h_lambda, ep.mean_lambda
+            );
+            assert_eq!(r.boundary, DP5_BOUNDARY);
+            assert!((ratio - 1.0).abs() < 0.2, "h lambda / boundary = {ratio}");
+            // The stage-based estimate of |lambda| is exact for this linear problem.
+            assert!((ep.mean_lambda / lambda - 1.0).abs() < 1e-6, "{}", ep.mean_lambda);
+            // Detected after min_steps = 15 steps at the boundary, early on
+            // (lambda = 1e3 at tol 1e-6 is stiff only intermittently).
+            if lambda * tol >= 1e-2 {
+                assert!(ep.t_detected < 0.1, "detected at {}", ep.t_detected);
+                // Most of the steps are at the boundary.
+                assert!(r.stiff_steps as f64 > 0.5 * sol.stats.naccept as f64);
+            }
+            // The step is pinned: mean h = (h lambda) / lambda ~ boundary / lambda.
+            assert!((ep.mean_h * lambda / DP5_BOUNDARY - 1.0).abs() < 0.2);
+        }
+    }
+}
+
+#[test]
+fn the_whole_pinned_run_is_within_20_percent() {
+    // lambda = 1e4, tol 1e-4: the step stays at the boundary for the whole span.
+    let sol = Integrator::new(ExplicitRk::dopri5())
+        .options(Options::default().tol(1e-4).save(SaveMode::FinalOnly))
+        .solve(prothero_robinson(1e4), 0.0, 10.0, 1.0)
+        .unwrap();
+    let r = report(&sol);
+    assert_eq!(r.episodes.len(), 1);
+    let ep = &r.episodes[0];
+    assert!(ep.t_end > 9.99, "episode ends at {}", ep.t_end);
+    assert!(
+        (ep.mean_h_lambda / DP5_BOUNDARY - 1.0).abs() < 0.01,
+        "{}",
+        ep.mean_h_lambda
+    );
+    // accuracy alone would allow h ~ 0.1 on y = cos t (tol 1e-4); stability holds it at 3.3e-4
+    let h_mean = 10.0 / sol.stats.naccept as f64;
+    assert!(
+        (h_mean * 1e4 / DP5_BOUNDARY - 1.0).abs() < 0.02,
+        "mean h lambda {}",
+        h_mean * 1e4
+    );
+}
+
+#[test]
+fn stop_on_stiffness_returns_the_status() {
+    let sol = Integrator::new(ExplicitRk::dopri5())
+        .detect_stiffness(StiffnessConfig::default().stop(true))
+        .options(Options::default().tol(1e-6))
+        .solve(prothero_robinson(1e4), 0.0, 10.0, 1.0)
+        .unwrap();
+    match sol.status {
+        Status::Stiff {
+            t_start,
+            t,
+            h_lambda,
+            boundary,
+        } => {
+            println!("Stiff from t = {t_start:.2e}, declared at {t:.2e}, h lambda = {h_lambda:.3}");
+            assert_eq!(boundary, DP5_BOUNDARY);
+            assert!((h_lambda / boundary - 1.0).abs() < 0.2);
+            assert!(t_start < t && t < 0.1);
+            assert_eq!(sol.last_time(), t);
+            // the solution so far is right: y = cos t
+            assert!((sol.last_state() - t.cos()).abs() < 1e-5);
+            // 15 steps at the boundary (+ the transient before it)
+            assert!(
+                sol.stats.naccept >= 15 && sol.stats.naccept < 60,
+                "{}",
+                sol.stats.naccept
+            );
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn van_der_pol_is_flagged() {
+    let sol = Integrator::new(ExplicitRk::dopri5())
+        .options(
+            Options::default()
+                .tol(1e-4)
+                .save(SaveMode::FinalOnly)
+                .max_steps(1_000_000),
+        )
+        .solve(vdp(1000.0), 0.0, 300.0, V2::new(2.0, 0.0))
+        .unwrap();
+    assert_eq!(sol.status, Status::Success);
+    let r = report(&sol);
+    let ep = r.first().expect("Van der Pol mu = 1000 is stiff for DP5");
+    let ratio = ep.mean_h_lambda / DP5_BOUNDARY;
+    println!(
+        "VdP: detected at t = {:.3e}, {} episodes, {} of {} steps at the boundary, first mean h lambda / B = {ratio:.3}, |lambda| ~ {:.0}",
+        ep.t_detected,
+        r.episodes.len(),
+        r.stiff_steps,
+        sol.stats.naccept,
+        ep.mean_lambda
+    );
+    assert!((ratio - 1.0).abs() < 0.2);
+    assert!(ep.t_detected < 1.0);
+    // On the slow branch near y1 = 2 the Jacobian's stiff eigenvalue is about
+    // -mu (y1^2 - 1) ~ -3000.
+    assert!(
+        ep.mean_lambda > 1000.0 && ep.mean_lambda < 4000.0,
+        "{}",
+        ep.mean_lambda
+    );
+    assert!(r.stiff_steps as f64 > 0.5 * sol.stats.naccept as f64);
+}
+
+#[test]
+fn arenstorf_and_kepler_are_never_flagged() {
+    for tol in [1e-3, 1e-4, 1e-6, 1e-8, 1e-10, 1e-12] {
+        let o = Options::default().tol(tol).save(SaveMode::FinalOnly);
+        let sol = Integrator::new(ExplicitRk::dopri5())
+            .options(o.clone())
+            .solve(arenstorf, 0.0, AREN_T, arenstorf_y0())
+            .unwrap();
+        let r = report(&sol);
+        assert!(
+            !r.is_stiff() && r.estimated_steps == sol.stats.naccept,
+            "Arenstorf tol {tol}"
+        );
+        assert!(r.max_h_lambda < DP5_BOUNDARY, "Arenstorf max {}", r.max_h_lambda);
+        for e in [0.0, 0.5, 0.9] {
+            let sol = Integrator::new(ExplicitRk::dopri5())
+                .options(o.clone())
+                .solve(kepler, 0.0, 20.0 * PI, kepler_y0(e))
+                .unwrap();
+            let r = report(&sol);
+            assert!(!r.is_stiff(), "Kepler e = {e} tol {tol}: {:?}", r.first());
+            assert!(r.max_h_lambda < DP5_BOUNDARY, "Kepler max {}", r.max_h_lambda);
+        }
+    }
+}
+
+#[test]
+fn methods_without_an_estimate_give_no_verdict() {
+    // BS3 has no pair of stages at the same node: no estimate, no verdict.
+    let sol = Integrator::new(ExplicitRk::bs3())
+        .options(
+            Options::default()
+                .tol(1e-4)
+                .save(SaveMode::FinalOnly)
+                .max_steps(1_000_000),
+        )
+        .solve(prothero_robinson(1e4), 0.0, 1.0, 1.0)
+        .unwrap();
+    let r = sol.diagnostics.stiffness.as_ref().expect("BS3 has a boundary");
+    assert_eq!(r.estimated_steps, 0);
+    assert!(!r.is_stiff());
+    // ... although the step is pinned at its own boundary 2.5127 / lambda.
+    let h_mean = 1.0 / sol.stats.naccept as f64;
+    assert!(
+        (h_mean * 1e4 / 2.5127 - 1.0).abs() < 0.2,
+        "BS3 mean h lambda {}",
+        h_mean * 1e4
+    );
+}
+
+#[test]
+fn detector_can_be_switched_off() {
+    let sol = Integrator::new(ExplicitRk::dopri5())
+        .detect_stiffness(StiffnessConfig::off())
+        .options(Options::default().tol(1e-4))
+        .solve(prothero_robinson(1e4), 0.0, 0.1, 1.0)
+        .unwrap();
+    assert!(sol.diagnostics.stiffness.is_none());
+}
