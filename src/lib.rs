@@ -34,9 +34,11 @@
 
 pub mod controller;
 pub mod error;
+pub mod gradient_flow;
 pub mod integrate;
 pub mod monitor;
 pub mod norm;
+pub mod optim;
 pub mod options;
 mod real;
 pub mod solution;
