@@ -99,21 +99,36 @@ impl<T: Real, S: State<T>, O: Objective<T, S> + ?Sized> Objective<T, S> for &mut
 /// rounding error `O(eps |grad f| / e)` of a central difference; it is exact
 /// up to rounding for quadratics. `v = 0` gives `hv = 0` without evaluating
 /// the gradient. Allocates two temporary states.
-pub fn fd_hessian_vec<T: Real, S: State<T>, O: Objective<T, S> + ?Sized>(obj: &mut O, x: &S, v: &S, hv: &mut S) {
+pub fn fd_hessian_vec<T: Real, S: State<T>, O: Objective<T, S> + ?Sized>(
+    obj: &mut O,
+    x: &S,
+    v: &S,
+    hv: &mut S,
+) {
     let vn = norm2(v.as_slice());
     if vn == T::zero() || !vn.is_finite() {
-        hv.as_mut_slice().iter_mut().for_each(|o| *o = if vn == T::zero() { T::zero() } else { T::nan() });
+        hv.as_mut_slice()
+            .iter_mut()
+            .for_each(|o| *o = if vn == T::zero() { T::zero() } else { T::nan() });
         return;
     }
     let e = T::epsilon().cbrt() * norm2(x.as_slice()).max(T::one());
     let step = e / vn;
     let mut xp = x.clone();
     let mut gm = x.zeros_like();
-    for (o, (xi, vi)) in xp.as_mut_slice().iter_mut().zip(x.as_slice().iter().zip(v.as_slice())) {
+    for (o, (xi, vi)) in xp
+        .as_mut_slice()
+        .iter_mut()
+        .zip(x.as_slice().iter().zip(v.as_slice()))
+    {
         *o = *xi + step * *vi;
     }
     obj.gradient(&xp, hv);
-    for (o, (xi, vi)) in xp.as_mut_slice().iter_mut().zip(x.as_slice().iter().zip(v.as_slice())) {
+    for (o, (xi, vi)) in xp
+        .as_mut_slice()
+        .iter_mut()
+        .zip(x.as_slice().iter().zip(v.as_slice()))
+    {
         *o = *xi - step * *vi;
     }
     obj.gradient(&xp, &mut gm);
@@ -392,10 +407,15 @@ pub fn lambda_max<T: Real, S: State<T>, O: Objective<T, S> + ?Sized>(
         return Err(StabilityError::InvalidInput("the point has no components".into()));
     }
     if !x.is_finite() {
-        return Err(StabilityError::InvalidInput("the point has a NaN or infinite component".into()));
+        return Err(StabilityError::InvalidInput(
+            "the point has a NaN or infinite component".into(),
+        ));
     }
     if !(opts.rtol.is_finite() && opts.rtol > T::zero()) {
-        return Err(StabilityError::InvalidInput(format!("rtol = {} must be finite and > 0", opts.rtol)));
+        return Err(StabilityError::InvalidInput(format!(
+            "rtol = {} must be finite and > 0",
+            opts.rtol
+        )));
     }
     if opts.max_iter == 0 {
         return Err(StabilityError::InvalidInput("max_iter must be at least 1".into()));
@@ -423,7 +443,9 @@ pub fn lambda_max<T: Real, S: State<T>, O: Objective<T, S> + ?Sized>(
     }
     let un = norm2(u.as_slice());
     if !(un > T::zero() && un.is_finite()) {
-        return Err(StabilityError::InvalidInput("the start vector must be finite and nonzero".into()));
+        return Err(StabilityError::InvalidInput(
+            "the start vector must be finite and nonzero".into(),
+        ));
     }
     u.as_mut_slice().iter_mut().for_each(|v| *v = *v / un);
     match opts.method {
@@ -565,7 +587,8 @@ fn lanczos<T: Real, S: State<T>, O: Objective<T, S> + ?Sized>(
             best = (theta, res);
         }
         let target = opts.rtol.to_f64_lossy() * theta.abs();
-        let exhausted = k == n || b.to_f64_lossy() <= f64::EPSILON * (theta.abs() + alpha[k - 1].abs()) * 1e-3;
+        let exhausted =
+            k == n || b.to_f64_lossy() <= f64::EPSILON * (theta.abs() + alpha[k - 1].abs()) * 1e-3;
         if res <= target || exhausted || res == 0.0 {
             return Ok(EigenEstimate {
                 lambda: T::lit(theta),

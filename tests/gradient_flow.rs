@@ -5,8 +5,8 @@
 
 use nalgebra::{DMatrix, DVector, SVector};
 use odestride::gradient_flow::{
-    gd_stability_limit, lambda_max, objective, stability_limits_along, EigenMethod, EigenOptions, GradientFlow,
-    Objective, StabilityError,
+    gd_stability_limit, lambda_max, objective, stability_limits_along, EigenMethod, EigenOptions,
+    GradientFlow, Objective, StabilityError,
 };
 use odestride::optim::{Optimizer, Sgd};
 use odestride::{ExplicitRk, Integrator, Options, SaveMode, SolveError};
@@ -37,7 +37,7 @@ fn euler_on_the_flow_is_gradient_descent_bit_for_bit() {
     let mut g = V2::zeros();
     for k in 0..n {
         rosen_grad(&x, &mut g);
-        x = x - lr * g;
+        x -= lr * g;
         assert_eq!(sol.y[k + 1], x, "step {} differs", k + 1);
     }
     // And the Sgd optimiser, which is the same loop.
@@ -89,7 +89,10 @@ fn lambda_max_of_known_spectra_within_1e_6() {
             };
             let est = lambda_max(&mut f, &x, &opts).unwrap();
             let rel = (est.lambda - top).abs() / top;
-            println!("{method:?} {lams:?}: {} ({} hvps), rel err {rel:.2e}", est.lambda, est.hvps);
+            println!(
+                "{method:?} {lams:?}: {} ({} hvps), rel err {rel:.2e}",
+                est.lambda, est.hvps
+            );
             assert!(rel < 1e-6, "{method:?}: {} vs {top}", est.lambda);
             assert!((est.gd_limit() - 2.0 / top).abs() < 1e-6 * 2.0 / top);
         }
@@ -109,7 +112,10 @@ fn lambda_max_reports_non_convergence_and_bad_input() {
     match lambda_max(&mut f, &x, &opts) {
         Err(StabilityError::NotConverged { estimate, hvps, .. }) => {
             assert_eq!(hvps, 10);
-            assert!(estimate > 5.0 && estimate <= 10.0 + 1e-9, "best estimate {estimate}");
+            assert!(
+                estimate > 5.0 && estimate <= 10.0 + 1e-9,
+                "best estimate {estimate}"
+            );
         }
         other => panic!("expected NotConverged, got {other:?}"),
     }
@@ -117,7 +123,10 @@ fn lambda_max_reports_non_convergence_and_bad_input() {
         start: Some(vec![1.0, 2.0]),
         ..EigenOptions::default()
     };
-    assert!(matches!(lambda_max(&mut f, &x, &bad), Err(StabilityError::InvalidInput(_))));
+    assert!(matches!(
+        lambda_max(&mut f, &x, &bad),
+        Err(StabilityError::InvalidInput(_))
+    ));
     let nan = DVector::from_vec(vec![1.0, f64::NAN, 1.0, 1.0]);
     assert!(matches!(
         lambda_max(&mut f, &nan, &EigenOptions::default()),
@@ -161,7 +170,11 @@ fn gd_converges_below_and_diverges_above_two_over_lambda_max() {
     // The fixed-step driver on the flow reports the blow-up as an error.
     let mut flow = GradientFlow::new(quad_objective(a.clone()));
     let err = Integrator::new(ExplicitRk::euler())
-        .options(Options::default().fixed_step(1.01 * limit).save(SaveMode::FinalOnly))
+        .options(
+            Options::default()
+                .fixed_step(1.01 * limit)
+                .save(SaveMode::FinalOnly),
+        )
         .solve(&mut flow, 0.0, 1e6 * limit, x0.clone())
         .unwrap_err();
     assert!(matches!(err.error, SolveError::NonFiniteSolution { .. }), "{err}");
@@ -223,7 +236,10 @@ fn adaptive_dp5_flow_on_the_canyon_quadratic_matches_the_exact_solution() {
         }
         // Accepted steps in the stiff phase (after the fast mode has decayed).
         let n = sol.t.len();
-        let hs: Vec<f64> = (1..n).filter(|&k| sol.t[k] > 1.0).map(|k| sol.t[k] - sol.t[k - 1]).collect();
+        let hs: Vec<f64> = (1..n)
+            .filter(|&k| sol.t[k] > 1.0)
+            .map(|k| sol.t[k] - sol.t[k - 1])
+            .collect();
         let mean_h = hs.iter().sum::<f64>() / hs.len() as f64;
         println!(
             "tol {tol:e}: max |x - exact| = {worst:.2e}, {} steps, {} gradient evals, mean h (t > 1) = {mean_h:.4e} = {:.3} / lambda_max",
@@ -233,17 +249,26 @@ fn adaptive_dp5_flow_on_the_canyon_quadratic_matches_the_exact_solution() {
         );
         assert!(worst <= 10.0 * tol, "error {worst:e} at tol {tol:e}");
         // The step settles near DP5's stability boundary 3.3066 / lambda_max.
-        assert!(mean_h * a[0] > 2.0 && mean_h * a[0] < 3.4, "mean h * lambda = {}", mean_h * a[0]);
+        assert!(
+            mean_h * a[0] > 2.0 && mean_h * a[0] < 3.4,
+            "mean h * lambda = {}",
+            mean_h * a[0]
+        );
         errs.push(worst);
     }
-    assert!(errs[1] < errs[0] / 100.0, "error did not follow the tolerance: {errs:?}");
+    assert!(
+        errs[1] < errs[0] / 100.0,
+        "error did not follow the tolerance: {errs:?}"
+    );
 }
 
 #[test]
 fn lanczos_converges_before_exhausting_a_large_space() {
     // diag(1, 2, ..., 400) + a top eigenvalue 1000: converges long before 401 products.
     let n = 401;
-    let d: Vec<f64> = (0..n).map(|i| if i == 17 { 1000.0 } else { 1.0 + i as f64 }).collect();
+    let d: Vec<f64> = (0..n)
+        .map(|i| if i == 17 { 1000.0 } else { 1.0 + i as f64 })
+        .collect();
     let d2 = d.clone();
     let mut f = objective(
         move |x: &DVector<f64>| 0.5 * x.iter().zip(&d).map(|(x, d)| d * x * x).sum::<f64>(),
@@ -255,7 +280,10 @@ fn lanczos_converges_before_exhausting_a_large_space() {
     );
     let x = DVector::from_element(n, 1.0);
     let est = lambda_max(&mut f, &x, &EigenOptions::default()).unwrap();
-    println!("n = {n}: lambda = {} after {} products, residual {:.2e}", est.lambda, est.hvps, est.residual);
+    println!(
+        "n = {n}: lambda = {} after {} products, residual {:.2e}",
+        est.lambda, est.hvps, est.residual
+    );
     assert!((est.lambda - 1000.0).abs() < 1e-6 * 1000.0);
     assert!(est.hvps < 60, "{} products", est.hvps);
     assert!(est.residual <= 1e-10 * est.lambda);

@@ -33,7 +33,10 @@ fn all() -> Vec<Box<dyn Optimizer<f64, V>>> {
         Box::new(Adam::amsgrad(0.01)),
         Box::new(Adam::adamw(0.01)),
         Box::new(AdaBelief::new(0.01)),
-        Box::new(Scheduled::new(Adam::new(0.0), CosineAnnealing::new(0.01, 100, 0.0))),
+        Box::new(Scheduled::new(
+            Adam::new(0.0),
+            CosineAnnealing::new(0.01, 100, 0.0),
+        )),
     ]
 }
 
@@ -63,22 +66,50 @@ fn bad_input_is_an_error() {
     let mut adam = Adam::<f64, DVector<f64>>::new(0.1);
     let mut x = DVector::from_vec(vec![1.0, 2.0]);
     let e = adam.step(&mut x, &DVector::from_vec(vec![1.0])).unwrap_err();
-    assert!(matches!(e, OptimError::DimensionMismatch { expected: 2, got: 1, .. }), "{e}");
+    assert!(
+        matches!(
+            e,
+            OptimError::DimensionMismatch {
+                expected: 2,
+                got: 1,
+                ..
+            }
+        ),
+        "{e}"
+    );
     assert_eq!(x, DVector::from_vec(vec![1.0, 2.0]), "x untouched");
     adam.step(&mut x, &DVector::from_vec(vec![1.0, 1.0])).unwrap();
     let mut y = DVector::from_vec(vec![1.0, 2.0, 3.0]);
-    let e = adam.step(&mut y, &DVector::from_vec(vec![1.0, 1.0, 1.0])).unwrap_err();
-    assert!(matches!(e, OptimError::DimensionMismatch { what: "optimiser state", .. }), "{e}");
+    let e = adam
+        .step(&mut y, &DVector::from_vec(vec![1.0, 1.0, 1.0]))
+        .unwrap_err();
+    assert!(
+        matches!(
+            e,
+            OptimError::DimensionMismatch {
+                what: "optimiser state",
+                ..
+            }
+        ),
+        "{e}"
+    );
     let mut x1 = 1.0_f64;
-    let cases: Vec<(Box<dyn Optimizer<f64, f64>>, &str)> = vec![
+    type Case = (Box<dyn Optimizer<f64, f64>>, &'static str);
+    let cases: Vec<Case> = vec![
         (Box::new(Sgd::new(0.1).nesterov(true)), "momentum"),
-        (Box::new(Sgd::new(0.1).momentum(0.9).dampening(0.1).nesterov(true)), "dampening"),
+        (
+            Box::new(Sgd::new(0.1).momentum(0.9).dampening(0.1).nesterov(true)),
+            "dampening",
+        ),
         (Box::new(Sgd::new(-0.1)), "lr"),
         (Box::new(Sgd::new(f64::NAN)), "lr"),
         (Box::new(Adam::new(0.1).betas(1.0, 0.999)), "beta1"),
         (Box::new(Adam::new(0.1).eps(-1.0)), "eps"),
         (Box::new(RmsProp::new(0.1).alpha(1.5)), "alpha"),
-        (Box::new(Adagrad::new(0.1).initial_accumulator_value(-1.0)), "initial_accumulator_value"),
+        (
+            Box::new(Adagrad::new(0.1).initial_accumulator_value(-1.0)),
+            "initial_accumulator_value",
+        ),
         (Box::new(AdaBelief::new(0.1).betas(0.9, -0.1)), "beta2"),
     ];
     for (mut opt, which) in cases {

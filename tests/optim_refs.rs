@@ -30,7 +30,11 @@ fn b(p: &Value, key: &str) -> bool {
     p.get(key).and_then(Value::as_bool).unwrap_or(false)
 }
 fn vecf(v: &Value) -> Vec<f64> {
-    v.as_array().unwrap().iter().map(|x| x.as_f64().unwrap()).collect()
+    v.as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x.as_f64().unwrap())
+        .collect()
 }
 
 fn inf_norm(v: &[f64]) -> f64 {
@@ -94,7 +98,11 @@ fn schedule(s: &Value, lr0: f64) -> Box<dyn LrSchedule<f64>> {
         "step" => Box::new(StepDecay::new(lr0, u("step_size"), f(s, "gamma", f64::NAN))),
         "exponential" => Box::new(Exponential::new(lr0, f(s, "gamma", f64::NAN))),
         "cosine" => Box::new(CosineAnnealing::new(lr0, u("t_max"), f(s, "eta_min", f64::NAN))),
-        "cyclic" => Box::new(CyclicTriangular::new(f(s, "base_lr", f64::NAN), lr0, u("step_size"))),
+        "cyclic" => Box::new(CyclicTriangular::new(
+            f(s, "base_lr", f64::NAN),
+            lr0,
+            u("step_size"),
+        )),
         other => panic!("unknown schedule {other}"),
     }
 }
@@ -119,7 +127,10 @@ fn gradient(problem: &str, k: usize, x: &V, data: &Value) -> V {
     match problem {
         "rosenbrock" => {
             let (x0, x1) = (x[0], x[1]);
-            V::from_vec(vec![-2.0 * (1.0 - x0) - 400.0 * x0 * (x1 - x0 * x0), 200.0 * (x1 - x0 * x0)])
+            V::from_vec(vec![
+                -2.0 * (1.0 - x0) - 400.0 * x0 * (x1 - x0 * x0),
+                200.0 * (x1 - x0 * x0),
+            ])
         }
         "quadratic" => {
             let a = vecf(&data["quadratic_a"]);
@@ -177,7 +188,9 @@ fn every_optimizer_matches_pytorch_and_optax_trajectories() {
                 }
             }
         }
-        println!("{problem:>10} {name:<28} max componentwise rel {run_rel:.2e}  max normwise rel {run_norm:.2e}");
+        println!(
+            "{problem:>10} {name:<28} max componentwise rel {run_rel:.2e}  max normwise rel {run_norm:.2e}"
+        );
         if run_norm > worst_norm {
             worst_name = format!("{name}/{problem}");
         }
@@ -186,10 +199,16 @@ fn every_optimizer_matches_pytorch_and_optax_trajectories() {
     }
     println!("worst normwise relative difference {worst_norm:.3e} ({worst_name}); worst componentwise {worst_rel:.3e}");
     assert_eq!(problems.len(), 3);
-    assert!(worst_norm <= 1e-12, "normwise relative difference {worst_norm:e} > 1e-12 ({worst_name})");
+    assert!(
+        worst_norm <= 1e-12,
+        "normwise relative difference {worst_norm:e} > 1e-12 ({worst_name})"
+    );
     // Componentwise, a component 1000 times smaller than the iterate carries
     // up to 1000 times the rounding of the step: a looser, secondary bound.
-    assert!(worst_rel <= 1e-11, "componentwise relative difference {worst_rel:e} > 1e-11");
+    assert!(
+        worst_rel <= 1e-11,
+        "componentwise relative difference {worst_rel:e} > 1e-11"
+    );
 }
 
 #[test]
@@ -207,8 +226,10 @@ fn schedules_match_pytorch_lr_schedulers() {
         for (k, r) in lrs.iter().enumerate() {
             worst = worst.max((sch.lr(k) - r).abs() / r.abs());
         }
-        println!("{kind:>12}: {} steps, max relative difference {worst:.2e}", lrs.len());
+        println!(
+            "{kind:>12}: {} steps, max relative difference {worst:.2e}",
+            lrs.len()
+        );
         assert!(worst <= 1e-12, "{kind}: {worst:e}");
     }
 }
-

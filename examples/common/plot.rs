@@ -181,13 +181,16 @@ pub fn plot(file: &str, fig: &Figure, series: &[Series]) -> Result<PathBuf, Box<
     Ok(path)
 }
 
+/// A straight line segment between two points.
+pub type Segment = ((f64, f64), (f64, f64));
+
 /// Like [`plot`] on linear axes, with a background of light-grey line
 /// segments drawn first and left out of the legend (e.g. contour lines from
 /// [`contour_segments`]). The axes span the series and the background.
 pub fn plot_over_segments(
     file: &str,
     fig: &Figure,
-    background: &[((f64, f64), (f64, f64))],
+    background: &[Segment],
     series: &[Series],
 ) -> Result<PathBuf, Box<dyn std::error::Error>> {
     let path = plot_path(file);
@@ -260,7 +263,7 @@ pub fn contour_segments(
     (y0, y1): (f64, f64),
     n: usize,
     levels: &[f64],
-) -> Vec<((f64, f64), (f64, f64))> {
+) -> Vec<Segment> {
     let n = n.max(2);
     let (dx, dy) = ((x1 - x0) / n as f64, (y1 - y0) / n as f64);
     let grid: Vec<Vec<f64>> = (0..=n)

@@ -88,7 +88,13 @@ impl<T: Real, S: State<T>> Optimizer<T, S> for Adagrad<T, S> {
         let ge0 = "must be finite and >= 0";
         check_lr(N, self.lr)?;
         check(N, "lr_decay", self.lr_decay, self.lr_decay >= T::zero(), ge0)?;
-        check(N, "weight_decay", self.weight_decay, self.weight_decay >= T::zero(), ge0)?;
+        check(
+            N,
+            "weight_decay",
+            self.weight_decay,
+            self.weight_decay >= T::zero(),
+            ge0,
+        )?;
         let iav = self.initial_accumulator_value;
         check(N, "initial_accumulator_value", iav, iav >= T::zero(), ge0)?;
         check(N, "eps", self.eps, self.eps >= T::zero(), ge0)?;

@@ -136,10 +136,28 @@ impl<T: Real, S: State<T>> Optimizer<T, S> for Adam<T, S> {
         let ge0 = "must be finite and >= 0";
         check_lr(N, self.lr)?;
         let (b1, b2) = (self.beta1, self.beta2);
-        check(N, "beta1", b1, b1 >= T::zero() && b1 < T::one(), "must lie in [0, 1)")?;
-        check(N, "beta2", b2, b2 >= T::zero() && b2 < T::one(), "must lie in [0, 1)")?;
+        check(
+            N,
+            "beta1",
+            b1,
+            b1 >= T::zero() && b1 < T::one(),
+            "must lie in [0, 1)",
+        )?;
+        check(
+            N,
+            "beta2",
+            b2,
+            b2 >= T::zero() && b2 < T::one(),
+            "must lie in [0, 1)",
+        )?;
         check(N, "eps", self.eps, self.eps >= T::zero(), ge0)?;
-        check(N, "weight_decay", self.weight_decay, self.weight_decay >= T::zero(), ge0)?;
+        check(
+            N,
+            "weight_decay",
+            self.weight_decay,
+            self.weight_decay >= T::zero(),
+            ge0,
+        )?;
         check_dims(x, grad, self.m.as_ref())?;
         buffer(&mut self.m, grad, T::zero());
         buffer(&mut self.v, grad, T::zero());
@@ -179,7 +197,11 @@ impl<T: Real, S: State<T>> Optimizer<T, S> for Adam<T, S> {
             let root = match vmax.as_mut() {
                 Some(vm) => {
                     // torch.maximum: NaN propagates.
-                    let mx = if vs[i].is_nan() || vs[i] > vm[i] { vs[i] } else { vm[i] };
+                    let mx = if vs[i].is_nan() || vs[i] > vm[i] {
+                        vs[i]
+                    } else {
+                        vm[i]
+                    };
                     vm[i] = mx;
                     mx.sqrt()
                 }

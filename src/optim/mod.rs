@@ -134,7 +134,13 @@ pub(crate) fn check<T: Real>(
 
 /// `lr` must be finite and >= 0 (as in PyTorch).
 pub(crate) fn check_lr<T: Real>(optimizer: &'static str, lr: T) -> Result<(), OptimError> {
-    check(optimizer, "lr", lr, lr >= T::zero(), "the learning rate must be finite and >= 0")
+    check(
+        optimizer,
+        "lr",
+        lr,
+        lr >= T::zero(),
+        "the learning rate must be finite and >= 0",
+    )
 }
 
 /// Checks the gradient's dimension and the dimension of an existing state.

@@ -103,9 +103,21 @@ impl<T: Real, S: State<T>> Optimizer<T, S> for RmsProp<T, S> {
         let ge0 = "must be finite and >= 0";
         check_lr(N, self.lr)?;
         let a = self.alpha;
-        check(N, "alpha", a, a >= T::zero() && a <= T::one(), "must lie in [0, 1]")?;
+        check(
+            N,
+            "alpha",
+            a,
+            a >= T::zero() && a <= T::one(),
+            "must lie in [0, 1]",
+        )?;
         check(N, "eps", self.eps, self.eps >= T::zero(), ge0)?;
-        check(N, "weight_decay", self.weight_decay, self.weight_decay >= T::zero(), ge0)?;
+        check(
+            N,
+            "weight_decay",
+            self.weight_decay,
+            self.weight_decay >= T::zero(),
+            ge0,
+        )?;
         check(N, "momentum", self.momentum, self.momentum >= T::zero(), ge0)?;
         check_dims(x, grad, self.sq.as_ref())?;
         let (lr, eps, wd, mom) = (self.lr, self.eps, self.weight_decay, self.momentum);

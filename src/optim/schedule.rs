@@ -60,7 +60,11 @@ pub struct StepDecay<T> {
 impl<T: Real> StepDecay<T> {
     /// `lr0 * gamma^floor(k / step_size)`.
     pub fn new(lr0: T, step_size: usize, gamma: T) -> Self {
-        StepDecay { lr0, step_size, gamma }
+        StepDecay {
+            lr0,
+            step_size,
+            gamma,
+        }
     }
 }
 
@@ -176,7 +180,11 @@ impl<O, L> Scheduled<O, L> {
     /// Drives `inner` with `schedule` (the optimiser's own learning rate is
     /// overwritten before every step).
     pub fn new(inner: O, schedule: L) -> Self {
-        Scheduled { inner, schedule, k: 0 }
+        Scheduled {
+            inner,
+            schedule,
+            k: 0,
+        }
     }
     /// The optimiser.
     pub fn inner(&self) -> &O {

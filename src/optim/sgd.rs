@@ -80,9 +80,21 @@ impl<T: Real, S: State<T>> Sgd<T, S> {
     fn validate(&self) -> Result<(), OptimError> {
         const N: &str = "SGD";
         check_lr(N, self.lr)?;
-        check(N, "momentum", self.momentum, self.momentum >= T::zero(), "must be finite and >= 0")?;
+        check(
+            N,
+            "momentum",
+            self.momentum,
+            self.momentum >= T::zero(),
+            "must be finite and >= 0",
+        )?;
         check(N, "dampening", self.dampening, true, "must be finite")?;
-        check(N, "weight_decay", self.weight_decay, self.weight_decay >= T::zero(), "must be finite and >= 0")?;
+        check(
+            N,
+            "weight_decay",
+            self.weight_decay,
+            self.weight_decay >= T::zero(),
+            "must be finite and >= 0",
+        )?;
         if self.nesterov {
             check(
                 N,
