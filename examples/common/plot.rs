@@ -180,3 +180,128 @@ pub fn plot(file: &str, fig: &Figure, series: &[Series]) -> Result<PathBuf, Box<
     drop(root);
     Ok(path)
 }
+
+/// A straight line segment between two points.
+pub type Segment = ((f64, f64), (f64, f64));
+
+/// Like [`plot`] on linear axes, with a background of light-grey line
+/// segments drawn first and left out of the legend (e.g. contour lines from
+/// [`contour_segments`]). The axes span the series and the background.
+pub fn plot_over_segments(
+    file: &str,
+    fig: &Figure,
+    background: &[Segment],
+    series: &[Series],
+) -> Result<PathBuf, Box<dyn std::error::Error>> {
+    let path = plot_path(file);
+    let root = SVGBackend::new(&path, (800, 560)).into_drawing_area();
+    root.fill(&WHITE)?;
+    let xs = series
+        .iter()
+        .flat_map(|s| s.points.iter().map(|p| p.0))
+        .chain(background.iter().flat_map(|(a, b)| [a.0, b.0]));
+    let ys = series
+        .iter()
+        .flat_map(|s| s.points.iter().map(|p| p.1))
+        .chain(background.iter().flat_map(|(a, b)| [a.1, b.1]));
+    let (x0, x1) = range(xs, Scale::Linear);
+    let (y0, y1) = range(ys, Scale::Linear);
+    let mut chart = ChartBuilder::on(&root)
+        .caption(fig.title, ("sans-serif", 20))
+        .margin(15)
+        .x_label_area_size(45)
+        .y_label_area_size(70)
+        .build_cartesian_2d(x0..x1, y0..y1)?;
+    chart
+        .configure_mesh()
+        .x_desc(fig.x_label)
+        .y_desc(fig.y_label)
+        .draw()?;
+    let grey = RGBColor(190, 190, 190);
+    chart.draw_series(
+        background
+            .iter()
+            .map(|(a, b)| PathElement::new(vec![*a, *b], grey.stroke_width(1))),
+    )?;
+    for (i, s) in series.iter().enumerate() {
+        let color = COLORS[i % COLORS.len()];
+        let pts: Vec<(f64, f64)> = s
+            .points
+            .iter()
+            .copied()
+            .filter(|p| p.0.is_finite() && p.1.is_finite())
+            .collect();
+        if s.markers {
+            chart
+                .draw_series(pts.iter().map(|p| Circle::new(*p, 3, color.filled())))?
+                .label(s.name.as_str())
+                .legend(move |(x, y)| Circle::new((x + 10, y), 3, color.filled()));
+        } else {
+            chart
+                .draw_series(LineSeries::new(pts, color.stroke_width(2)))?
+                .label(s.name.as_str())
+                .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], color.stroke_width(2)));
+        }
+    }
+    chart
+        .configure_series_labels()
+        .background_style(WHITE.mix(0.8))
+        .border_style(BLACK)
+        .draw()?;
+    drop(chart);
+    root.present()?;
+    drop(root);
+    Ok(path)
+}
+
+/// Level sets `f = level` of a function on `[x0, x1] x [y0, y1]` by
+/// marching squares on an `n x n` grid: one straight segment per grid cell
+/// that a level crosses (saddle cells get two segments, paired arbitrarily).
+pub fn contour_segments(
+    f: impl Fn(f64, f64) -> f64,
+    (x0, x1): (f64, f64),
+    (y0, y1): (f64, f64),
+    n: usize,
+    levels: &[f64],
+) -> Vec<Segment> {
+    let n = n.max(2);
+    let (dx, dy) = ((x1 - x0) / n as f64, (y1 - y0) / n as f64);
+    let grid: Vec<Vec<f64>> = (0..=n)
+        .map(|j| {
+            (0..=n)
+                .map(|i| f(x0 + i as f64 * dx, y0 + j as f64 * dy))
+                .collect()
+        })
+        .collect();
+    let mut out = Vec::new();
+    for &level in levels {
+        for j in 0..n {
+            for i in 0..n {
+                // Corners counter-clockwise from bottom-left.
+                let c = [
+                    (x0 + i as f64 * dx, y0 + j as f64 * dy, grid[j][i]),
+                    (x0 + (i + 1) as f64 * dx, y0 + j as f64 * dy, grid[j][i + 1]),
+                    (
+                        x0 + (i + 1) as f64 * dx,
+                        y0 + (j + 1) as f64 * dy,
+                        grid[j + 1][i + 1],
+                    ),
+                    (x0 + i as f64 * dx, y0 + (j + 1) as f64 * dy, grid[j + 1][i]),
+                ];
+                let mut pts = Vec::with_capacity(4);
+                for e in 0..4 {
+                    let (a, b) = (c[e], c[(e + 1) % 4]);
+                    let (fa, fb) = (a.2 - level, b.2 - level);
+                    if (fa < 0.0) != (fb < 0.0) {
+                        let s = fa / (fa - fb);
+                        pts.push((a.0 + s * (b.0 - a.0), a.1 + s * (b.1 - a.1)));
+                    }
+                }
+                for pair in pts.chunks_exact(2) {
+                    out.push((pair[0], pair[1]));
+                }
+            }
+        }
+    }
+    out
+}

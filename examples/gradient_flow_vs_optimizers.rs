@@ -1,0 +1,608 @@
+//! Gradient flow vs discrete optimisers.
+//!
+//! Gradient descent is explicit Euler on the gradient flow x' = -grad f(x)
+//! with the learning rate as the step. This example races GD (at its best
+//! stable learning rate), momentum, Nesterov, Adagrad, RMSprop, Adam,
+//! AMSGrad, AdamW and AdaBelief against the flow integrated adaptively (DP5,
+//! BS3) on three problems, counting gradient evaluations to f - f* <= 1e-8
+//! (or f - f* after the budget):
+//!
+//! (a) canyon quadratic f = sum a_i x_i^2 / 2, a = (1000, 1, 0.001), x0 = (1, 1, 1);
+//! (b) two-feature least squares with features at scales 1000 and 0.001:
+//!     f(w) = (1/2m) sum_j (w1 u_j + w2 v_j - y_j)^2, m = 50,
+//!     u_j = 1000 sin(j + 1), v_j = 0.001 cos(1.7 (j + 1)), y_j = 0.002 u_j + 3000 v_j
+//!     (so w* = (0.002, 3000), f* = 0), from w0 = (0, 0);
+//! (c) Rosenbrock f = (1 - x)^2 + 100 (y - x^2)^2 from (-1.2, 1), f* = 0.
+//!
+//! Every method gets its best learning rate (or tolerance) from a small grid.
+//! Then, side by side, the two phenomena that link the pictures: stiffness
+//! (GD's 2/lambda_max limit, the adaptive step settling at the method's
+//! stability boundary) and a finite-time singularity (x' = x^3).
+//!
+//! Run: `cargo run --release --example gradient_flow_vs_optimizers`; plots go
+//! to `target/plots/`.
+
+#[path = "common/plot.rs"]
+mod plot;
+
+use nalgebra::DVector;
+use odestride::gradient_flow::{lambda_max, objective, EigenOptions, GradientFlow, Objective};
+use odestride::monitor::{AcceptedStep, AfterStep, Monitor};
+use odestride::optim::{AdaBelief, Adagrad, Adam, Optimizer, RmsProp, Sgd};
+use odestride::{ExplicitRk, Integrator, Options, SaveMode, Status, Stepper};
+use plot::{Figure, Scale, Series};
+use std::cell::Cell;
+use std::rc::Rc;
+
+type V = DVector<f64>;
+const TARGET: f64 = 1e-8;
+const BUDGET: usize = 20_000;
+
+#[derive(Clone, Copy, PartialEq)]
+enum Problem {
+    Canyon,
+    Regression,
+    Rosenbrock,
+}
+
+const CANYON_A: [f64; 3] = [1000.0, 1.0, 0.001];
+const M: usize = 50;
+
+fn features(j: usize) -> (f64, f64) {
+    let t = (j + 1) as f64;
+    (1000.0 * t.sin(), 0.001 * (1.7 * t).cos())
+}
+
+impl Problem {
+    fn name(self) -> &'static str {
+        match self {
+            Problem::Canyon => "canyon quadratic a = (1000, 1, 0.001)",
+            Problem::Regression => "two-feature regression (scales 1000, 0.001)",
+            Problem::Rosenbrock => "Rosenbrock from (-1.2, 1)",
+        }
+    }
+    fn tag(self) -> &'static str {
+        match self {
+            Problem::Canyon => "canyon",
+            Problem::Regression => "regression",
+            Problem::Rosenbrock => "rosenbrock",
+        }
+    }
+    fn x0(self) -> V {
+        match self {
+            Problem::Canyon => V::from_vec(vec![1.0, 1.0, 1.0]),
+            Problem::Regression => V::from_vec(vec![0.0, 0.0]),
+            Problem::Rosenbrock => V::from_vec(vec![-1.2, 1.0]),
+        }
+    }
+    fn value(self, x: &V) -> f64 {
+        match self {
+            Problem::Canyon => 0.5 * (0..3).map(|i| CANYON_A[i] * x[i] * x[i]).sum::<f64>(),
+            Problem::Regression => {
+                let mut s = 0.0;
+                for j in 0..M {
+                    let (u, v) = features(j);
+                    let r = x[0] * u + x[1] * v - (0.002 * u + 3000.0 * v);
+                    s += r * r;
+                }
+                s / (2.0 * M as f64)
+            }
+            Problem::Rosenbrock => (1.0 - x[0]).powi(2) + 100.0 * (x[1] - x[0] * x[0]).powi(2),
+        }
+    }
+    fn gradient(self, x: &V, g: &mut V) {
+        match self {
+            Problem::Canyon => (0..3).for_each(|i| g[i] = CANYON_A[i] * x[i]),
+            Problem::Regression => {
+                g.fill(0.0);
+                for j in 0..M {
+                    let (u, v) = features(j);
+                    let r = x[0] * u + x[1] * v - (0.002 * u + 3000.0 * v);
+                    g[0] += r * u / M as f64;
+                    g[1] += r * v / M as f64;
+                }
+            }
+            Problem::Rosenbrock => {
+                g[0] = -2.0 * (1.0 - x[0]) - 400.0 * x[0] * (x[1] - x[0] * x[0]);
+                g[1] = 200.0 * (x[1] - x[0] * x[0]);
+            }
+        }
+    }
+    /// An objective whose gradient calls are counted in `counter`.
+    fn objective(self, counter: Rc<Cell<usize>>) -> impl Objective<f64, V> {
+        objective(
+            move |x: &V| self.value(x),
+            move |x: &V, g: &mut V| {
+                counter.set(counter.get() + 1);
+                self.gradient(x, g)
+            },
+        )
+    }
+}
+
+/// One run: f - f* after each gradient evaluation count, and the path.
+struct Trace {
+    label: String,
+    setting: String,
+    curve: Vec<(f64, f64)>,
+    hit: Option<usize>,
+    gap: f64,
+    path: Vec<(f64, f64)>,
+}
+
+impl Trace {
+    fn better_than(&self, other: &Trace) -> bool {
+        match (self.hit, other.hit) {
+            (Some(a), Some(b)) => a < b,
+            (Some(_), None) => true,
+            (None, Some(_)) => false,
+            (None, None) => self.gap.is_finite() && !(self.gap >= other.gap),
+        }
+    }
+}
+
+fn run_optimizer(p: Problem, opt: &mut dyn Optimizer<f64, V>, label: &str, setting: String) -> Trace {
+    let mut x = p.x0();
+    let mut g = x.clone();
+    let mut curve = vec![(0.0, p.value(&x))];
+    let mut path = vec![(x[0], x[1])];
+    let mut hit = None;
+    for k in 1..=BUDGET {
+        p.gradient(&x, &mut g);
+        if opt.step(&mut x, &g).is_err() {
+            break;
+        }
+        let gap = p.value(&x);
+        if !gap.is_finite() {
+            curve.push((k as f64, f64::INFINITY));
+            break;
+        }
+        curve.push((k as f64, gap));
+        path.push((x[0], x[1]));
+        if gap <= TARGET {
+            hit = Some(k);
+            break;
+        }
+    }
+    let gap = curve.last().map(|c| c.1).unwrap_or(f64::NAN);
+    Trace {
+        label: label.into(),
+        setting,
+        curve,
+        hit,
+        gap,
+        path,
+    }
+}
+
+/// Stops an adaptive gradient-flow solve at the target or the budget and
+/// records f - f* against gradient evaluations at every accepted step.
+struct Recorder {
+    p: Problem,
+    evals: Rc<Cell<usize>>,
+    curve: Vec<(f64, f64)>,
+    path: Vec<(f64, f64)>,
+    hs: Vec<(f64, f64)>,
+    hit: Option<usize>,
+}
+
+impl Monitor<f64, V> for Recorder {
+    fn name(&self) -> &str {
+        "target"
+    }
+    fn accepted(&mut self, s: &mut AcceptedStep<'_, f64, V>) -> AfterStep<f64> {
+        let gap = self.p.value(s.y);
+        let n = self.evals.get();
+        self.curve.push((n as f64, gap));
+        self.path.push((s.y[0], s.y[1]));
+        self.hs.push((s.t, s.h));
+        if gap <= TARGET {
+            self.hit = Some(n);
+            return AfterStep::Stop(Status::Stopped {
+                monitor: "target".into(),
+                reason: "f - f* <= 1e-8".into(),
+            });
+        }
+        if n >= BUDGET {
+            return AfterStep::Stop(Status::Stopped {
+                monitor: "target".into(),
+                reason: "gradient budget".into(),
+            });
+        }
+        AfterStep::Continue
+    }
+}
+
+fn run_flow<St: Stepper<f64, V>>(p: Problem, stepper: St, label: &str, tol: f64) -> (Trace, Vec<(f64, f64)>) {
+    let evals = Rc::new(Cell::new(0));
+    let x0 = p.x0();
+    let mut rec = Recorder {
+        p,
+        evals: evals.clone(),
+        curve: vec![(0.0, p.value(&x0))],
+        path: vec![(x0[0], x0[1])],
+        hs: Vec::new(),
+        hit: None,
+    };
+    let flow = GradientFlow::new(p.objective(evals.clone()));
+    let _ = Integrator::new(stepper)
+        .options(
+            Options::default()
+                .tol(tol)
+                .max_steps(BUDGET)
+                .save(SaveMode::FinalOnly),
+        )
+        .monitor(&mut rec)
+        .solve(flow, 0.0, 1e9, x0);
+    let gap = rec.curve.last().map(|c| c.1).unwrap_or(f64::NAN);
+    let trace = Trace {
+        label: label.into(),
+        setting: format!("tol {tol:.0e}"),
+        curve: rec.curve,
+        hit: rec.hit,
+        gap,
+        path: rec.path,
+    };
+    (trace, rec.hs)
+}
+
+fn best(traces: impl IntoIterator<Item = Trace>) -> Trace {
+    let mut it = traces.into_iter();
+    let mut b = it.next().expect("at least one run");
+    for t in it {
+        if t.better_than(&b) {
+            b = t;
+        }
+    }
+    b
+}
+
+fn lr_grid() -> Vec<f64> {
+    // Offset from powers of ten so no run lands on the minimiser by coincidence.
+    (-24..=0).map(|k| 10f64.powf((k as f64 - 0.5) / 3.0)).collect()
+}
+
+fn race(p: Problem) -> Vec<Trace> {
+    let counter = Rc::new(Cell::new(0));
+    let mut obj = p.objective(counter);
+    let lmax = lambda_max(&mut obj, &p.x0(), &EigenOptions::default())
+        .map(|e| e.lambda)
+        .unwrap_or(f64::NAN);
+    let mut out = Vec::new();
+    // GD: fractions of its stability limit at x0.
+    out.push(best([0.5, 0.8, 0.9, 0.95, 0.99].iter().map(|c| {
+        let lr = c * 2.0 / lmax;
+        run_optimizer(p, &mut Sgd::new(lr), "GD", format!("lr {c} x 2/lmax = {lr:.3e}"))
+    })));
+    type Make = fn(f64) -> Box<dyn Optimizer<f64, V>>;
+    let makers: [(&str, Make); 8] = [
+        ("momentum 0.9", |lr| Box::new(Sgd::new(lr).momentum(0.9))),
+        ("Nesterov 0.9", |lr| {
+            Box::new(Sgd::new(lr).momentum(0.9).nesterov(true))
+        }),
+        ("Adagrad", |lr| Box::new(Adagrad::new(lr))),
+        ("RMSprop", |lr| Box::new(RmsProp::new(lr))),
+        ("Adam", |lr| Box::new(Adam::new(lr))),
+        ("AMSGrad", |lr| Box::new(Adam::amsgrad(lr))),
+        ("AdamW wd 1e-2", |lr| Box::new(Adam::adamw(lr))),
+        ("AdaBelief", |lr| Box::new(AdaBelief::new(lr))),
+    ];
+    for (label, make) in makers {
+        out.push(best(lr_grid().into_iter().map(|lr| {
+            let mut o = make(lr);
+            run_optimizer(p, o.as_mut(), label, format!("lr {lr:.2e}"))
+        })));
+    }
+    let tols = [1e-2, 1e-3, 1e-4, 1e-5, 1e-6, 1e-8];
+    out.push(best(
+        tols.iter()
+            .map(|&tol| run_flow(p, ExplicitRk::dopri5(), "flow DP5", tol).0),
+    ));
+    out.push(best(
+        tols.iter()
+            .map(|&tol| run_flow(p, ExplicitRk::bs3(), "flow BS3", tol).0),
+    ));
+    // LEAD: add the step-doubled Euler stepper from the steppers branch here, e.g.
+    // out.push(best(tols.iter().map(|&tol| run_flow(p, StepDoubled::euler(), "flow Euler (step doubling)", tol).0)));
+    println!(
+        "\n{} (lambda_max at x0 = {lmax:.4e}, GD limit 2/lambda_max = {:.4e})",
+        p.name(),
+        2.0 / lmax
+    );
+    println!(
+        "  {:<30} {:>14} {:>14}   best setting",
+        "method", "evals to 1e-8", "f-f* at end"
+    );
+    for t in &out {
+        let hit = t
+            .hit
+            .map(|n| n.to_string())
+            .unwrap_or_else(|| format!("> {BUDGET}"));
+        println!("  {:<30} {:>14} {:>14.3e}   {}", t.label, hit, t.gap, t.setting);
+    }
+    out
+}
+
+fn thin(v: &[(f64, f64)], n: usize) -> Vec<(f64, f64)> {
+    let step = (v.len() / n).max(1);
+    let mut out: Vec<(f64, f64)> = v.iter().step_by(step).copied().collect();
+    if let Some(l) = v.last() {
+        out.push(*l);
+    }
+    out
+}
+
+fn plot_race(p: Problem, traces: &[Trace]) -> Result<(), Box<dyn std::error::Error>> {
+    let series: Vec<Series> = traces
+        .iter()
+        .map(|t| {
+            // Diverging runs are cut at 1e6 x f(x0) - f*: plotters' log axes
+            // cannot span hundreds of decades.
+            let cap = 1e6 * t.curve.first().map(|c| c.1).unwrap_or(1.0);
+            let pts = t
+                .curve
+                .iter()
+                .take_while(|(_, g)| *g <= cap)
+                .map(|(n, g)| (n.max(1.0), g.max(1e-20)))
+                .collect::<Vec<_>>();
+            Series::line(t.label.clone(), thin(&pts, 3000))
+        })
+        .collect();
+    let fig = Figure {
+        title: &format!("f - f* vs gradient evaluations: {}", p.name()),
+        x_label: "gradient evaluations",
+        y_label: "f - f*",
+        x_scale: Scale::Log,
+        y_scale: Scale::Log,
+        equal_aspect: false,
+    };
+    let path = plot::plot(&format!("gf_{}_convergence.svg", p.tag()), &fig, &series)?;
+    println!("  plot: {}", path.display());
+    if p == Problem::Rosenbrock {
+        let levels: Vec<f64> = (-2..=6).map(|k| 10f64.powf(k as f64 / 2.0)).collect();
+        let contours = plot::contour_segments(
+            |x, y| Problem::Rosenbrock.value(&V::from_vec(vec![x, y])),
+            (-1.5, 1.5),
+            (-0.5, 1.6),
+            160,
+            &levels,
+        );
+        for (file, which) in [
+            (
+                "gf_rosenbrock_paths_gd_flow.svg",
+                ["GD", "momentum 0.9", "Nesterov 0.9", "flow DP5", "flow BS3"],
+            ),
+            (
+                "gf_rosenbrock_paths_adaptive.svg",
+                ["Adagrad", "RMSprop", "Adam", "AMSGrad", "AdaBelief"],
+            ),
+        ] {
+            let series: Vec<Series> = traces
+                .iter()
+                .filter(|t| which.contains(&t.label.as_str()))
+                .map(|t| Series::line(t.label.clone(), thin(&t.path, 2000)))
+                .collect();
+            let fig = Figure {
+                title: "Rosenbrock: paths over level sets f = 10^(k/2)",
+                x_label: "x",
+                y_label: "y",
+                x_scale: Scale::Linear,
+                y_scale: Scale::Linear,
+                equal_aspect: false,
+            };
+            let path = plot::plot_over_segments(file, &fig, &contours, &series)?;
+            println!("  plot: {}", path.display());
+        }
+    }
+    Ok(())
+}
+
+/// Stiffness on the canyon: GD at 0.99 and 1.01 times 2/lambda_max, and
+/// the accepted steps of the adaptive flow against the stability boundaries.
+fn stiffness() -> Result<(), Box<dyn std::error::Error>> {
+    println!("\nStiffness (canyon quadratic, lambda_max = 1000)");
+    let p = Problem::Canyon;
+    let mut gd_series = Vec::new();
+    for c in [0.99, 1.01] {
+        let lr = c * 2.0 / 1000.0;
+        let mut opt = Sgd::new(lr);
+        let mut x = p.x0();
+        let mut g = x.clone();
+        let mut pts = Vec::new();
+        for k in 1..=1500 {
+            p.gradient(&x, &mut g);
+            let _ = opt.step(&mut x, &g);
+            pts.push((k as f64, x[0].abs()));
+        }
+        println!(
+            "  GD lr = {c} x 2/lambda_max: |x_1| after 1500 steps = {:.3e} ({})",
+            x[0].abs(),
+            if c < 1.0 {
+                "converges: |1 - lr a_1| = 0.98"
+            } else {
+                "diverges: |1 - lr a_1| = 1.02"
+            }
+        );
+        gd_series.push(Series::line(format!("GD lr = {c} x 2/lambda_max"), pts));
+    }
+    let fig = Figure {
+        title: "GD on the canyon: just below vs just above 2/lambda_max",
+        x_label: "step",
+        y_label: "|x_1| (stiff component)",
+        x_scale: Scale::Linear,
+        y_scale: Scale::Log,
+        equal_aspect: false,
+    };
+    println!(
+        "  plot: {}",
+        plot::plot("gf_stiffness_gd.svg", &fig, &gd_series)?.display()
+    );
+
+    let mut h_series = Vec::new();
+    for (label, boundary, hs) in [
+        (
+            "DP5",
+            ExplicitRk::<f64, V>::dopri5()
+                .stability_boundary()
+                .unwrap_or(f64::NAN),
+            { canyon_steps(ExplicitRk::dopri5()) },
+        ),
+        (
+            "BS3",
+            ExplicitRk::<f64, V>::bs3()
+                .stability_boundary()
+                .unwrap_or(f64::NAN),
+            { canyon_steps(ExplicitRk::bs3()) },
+        ),
+    ] {
+        let late: Vec<f64> = hs.iter().filter(|(t, _)| *t > 1.0).map(|(_, h)| *h).collect();
+        let mean = late.iter().sum::<f64>() / late.len().max(1) as f64;
+        println!(
+            "  {label} (tol 1e-6): mean accepted h for t > 1 = {mean:.4e}; stability boundary / lambda_max = {:.4e} (ratio {:.3})",
+            boundary / 1000.0,
+            mean / (boundary / 1000.0)
+        );
+        let t_end = hs.last().map(|p| p.0).unwrap_or(1.0);
+        h_series.push(Series::line(format!("{label} accepted h"), hs));
+        h_series.push(Series::line(
+            format!("{label} boundary {boundary:.4}/lambda_max"),
+            vec![(1e-6, boundary / 1000.0), (t_end, boundary / 1000.0)],
+        ));
+    }
+    h_series.push(Series::line(
+        "GD limit 2/lambda_max",
+        vec![(1e-6, 2e-3), (20.0, 2e-3)],
+    ));
+    // LEAD: the stiffness report from the detectors branch can be printed here.
+    let fig = Figure {
+        title: "Adaptive gradient flow on the canyon: accepted step sizes",
+        x_label: "t",
+        y_label: "h",
+        x_scale: Scale::Log,
+        y_scale: Scale::Log,
+        equal_aspect: false,
+    };
+    println!(
+        "  plot: {}",
+        plot::plot("gf_stiffness_steps.svg", &fig, &h_series)?.display()
+    );
+    Ok(())
+}
+
+fn canyon_steps<St: Stepper<f64, V>>(stepper: St) -> Vec<(f64, f64)> {
+    let p = Problem::Canyon;
+    let flow = GradientFlow::new(p.objective(Rc::new(Cell::new(0))));
+    match Integrator::new(stepper).tol(1e-6).solve(flow, 0.0, 20.0, p.x0()) {
+        Ok(sol) => sol.t.windows(2).map(|w| (w[1], w[1] - w[0])).collect(),
+        Err(e) => {
+            println!("  solve failed: {}", e.error);
+            Vec::new()
+        }
+    }
+}
+
+/// The flow of f(x) = -x^4/4, x' = x^3, blows up at t_s = 1/(2 x0^2).
+fn singularity() -> Result<(), Box<dyn std::error::Error>> {
+    let x0 = 1.0_f64;
+    let ts = 1.0 / (2.0 * x0 * x0);
+    println!("\nSingularity: f(x) = -x^4/4, x' = x^3, x0 = {x0}: blow-up at t_s = 1/(2 x0^2) = {ts}");
+    let quartic = || {
+        objective(
+            |x: &f64| -0.25 * x.powi(4),
+            |x: &f64, g: &mut f64| *g = -x.powi(3),
+        )
+    };
+    let mut series = vec![Series::line(
+        "exact 1/sqrt(1/x0^2 - 2t)",
+        (0..400)
+            .map(|i| ts * i as f64 / 400.0)
+            .map(|t| (t, 1.0 / (1.0 / (x0 * x0) - 2.0 * t).sqrt()))
+            .collect(),
+    )];
+    for lr in [0.01, 0.001] {
+        let mut flow = GradientFlow::new(quartic());
+        let res = Integrator::new(ExplicitRk::euler())
+            .options(Options::default().fixed_step(lr).max_steps(10_000_000))
+            .solve(&mut flow, 0.0, 10.0, x0);
+        match res {
+            Ok(sol) => println!("  GD lr = {lr}: no overflow up to t = {}", sol.last_time()),
+            Err(e) => {
+                let n = e.partial.t.len();
+                println!(
+                    "  GD lr = {lr}: {} after {} steps (last finite x = {:.3e} at t = {:.4})",
+                    e.error,
+                    n.saturating_sub(1),
+                    e.partial.last_state(),
+                    e.partial.last_time()
+                );
+                series.push(Series::markers(
+                    format!("GD lr = {lr}"),
+                    e.partial
+                        .t
+                        .iter()
+                        .zip(&e.partial.y)
+                        .map(|(t, y)| (*t, *y))
+                        .collect(),
+                ));
+            }
+        }
+    }
+    for tol in [1e-6, 1e-10] {
+        let flow = GradientFlow::new(quartic());
+        match Integrator::new(ExplicitRk::dopri5())
+            .tol(tol)
+            .solve(flow, 0.0, 1.0, x0)
+        {
+            Ok(sol) => println!("  DP5 tol {tol:e}: reached t = {} (unexpected)", sol.last_time()),
+            Err(e) => {
+                let t_fail = e.partial.last_time();
+                println!(
+                    "  DP5 tol {tol:e}: fails at t = {t_fail:.10} (t_s - t = {:.2e}), x = {:.3e}, after {} steps: {}",
+                    ts - t_fail,
+                    e.partial.last_state(),
+                    e.partial.stats.naccept,
+                    e.error
+                );
+                if tol == 1e-6 {
+                    series.push(Series::markers(
+                        "DP5 accepted steps (tol 1e-6)",
+                        e.partial
+                            .t
+                            .iter()
+                            .zip(&e.partial.y)
+                            .map(|(t, y)| (*t, *y))
+                            .collect(),
+                    ));
+                }
+            }
+        }
+    }
+    // LEAD: wire the blow-up detector (detectors branch) in here: add it as a
+    // monitor to the DP5 solve above and print its estimate of t_s next to
+    // the exact 1/(2 x0^2).
+    let fig = Figure {
+        title: "x' = x^3 (flow of -x^4/4): blow-up at t_s = 0.5",
+        x_label: "t",
+        y_label: "x",
+        x_scale: Scale::Linear,
+        y_scale: Scale::Log,
+        equal_aspect: false,
+    };
+    println!(
+        "  plot: {}",
+        plot::plot("gf_singularity.svg", &fig, &series)?.display()
+    );
+    Ok(())
+}
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    println!("Gradient flow vs optimisers: gradient evaluations to f - f* <= {TARGET:e} (budget {BUDGET});");
+    println!("each method at its best learning rate / tolerance from a small grid.");
+    for p in [Problem::Canyon, Problem::Regression, Problem::Rosenbrock] {
+        let traces = race(p);
+        plot_race(p, &traces)?;
+    }
+    stiffness()?;
+    singularity()?;
+    Ok(())
+}

@@ -1,0 +1,118 @@
+//! Adagrad, PyTorch's `torch.optim.Adagrad`.
+
+use super::{buffer, check, check_dims, check_lr, OptimError, Optimizer};
+use crate::{Real, State};
+
+/// Adagrad (Duchi, Hazan & Singer 2011) with the semantics of
+/// `torch.optim.Adagrad`.
+///
+/// At step `t = 1, 2, ...`, per component, with `d = g + weight_decay * x`:
+///
+/// ```text
+/// clr = lr / (1 + (t - 1) * lr_decay)
+/// s   = s + d * d                         (s starts at initial_accumulator_value)
+/// x   = x - clr * d / (sqrt(s) + eps)
+/// ```
+///
+/// `eps` is added *outside* the square root (default 1e-10).
+#[derive(Debug, Clone)]
+pub struct Adagrad<T, S> {
+    lr: T,
+    lr_decay: T,
+    weight_decay: T,
+    initial_accumulator_value: T,
+    eps: T,
+    sum: Option<S>,
+    t: usize,
+}
+
+impl<T: Real, S: State<T>> Adagrad<T, S> {
+    /// Adagrad with PyTorch's defaults (`lr_decay = 0`, `weight_decay = 0`,
+    /// `initial_accumulator_value = 0`, `eps = 1e-10`).
+    pub fn new(lr: T) -> Self {
+        Adagrad {
+            lr,
+            lr_decay: T::zero(),
+            weight_decay: T::zero(),
+            initial_accumulator_value: T::zero(),
+            eps: T::lit(1e-10),
+            sum: None,
+            t: 0,
+        }
+    }
+    /// Learning-rate decay (>= 0).
+    pub fn lr_decay(mut self, v: T) -> Self {
+        self.lr_decay = v;
+        self
+    }
+    /// L2 penalty added to the gradient (>= 0).
+    pub fn weight_decay(mut self, v: T) -> Self {
+        self.weight_decay = v;
+        self
+    }
+    /// Starting value of the squared-gradient sum (>= 0).
+    pub fn initial_accumulator_value(mut self, v: T) -> Self {
+        self.initial_accumulator_value = v;
+        self
+    }
+    /// Added to `sqrt(s)` in the denominator (>= 0).
+    pub fn eps(mut self, v: T) -> Self {
+        self.eps = v;
+        self
+    }
+    /// The squared-gradient sum.
+    pub fn accumulator(&self) -> Option<&S> {
+        self.sum.as_ref()
+    }
+}
+
+impl<T: Real, S: State<T>> Optimizer<T, S> for Adagrad<T, S> {
+    fn name(&self) -> &str {
+        "Adagrad"
+    }
+    fn lr(&self) -> T {
+        self.lr
+    }
+    fn set_lr(&mut self, lr: T) {
+        self.lr = lr;
+    }
+    fn steps(&self) -> usize {
+        self.t
+    }
+    fn reset(&mut self) {
+        self.sum = None;
+        self.t = 0;
+    }
+    fn step(&mut self, x: &mut S, grad: &S) -> Result<(), OptimError> {
+        const N: &str = "Adagrad";
+        let ge0 = "must be finite and >= 0";
+        check_lr(N, self.lr)?;
+        check(N, "lr_decay", self.lr_decay, self.lr_decay >= T::zero(), ge0)?;
+        check(
+            N,
+            "weight_decay",
+            self.weight_decay,
+            self.weight_decay >= T::zero(),
+            ge0,
+        )?;
+        let iav = self.initial_accumulator_value;
+        check(N, "initial_accumulator_value", iav, iav >= T::zero(), ge0)?;
+        check(N, "eps", self.eps, self.eps >= T::zero(), ge0)?;
+        check_dims(x, grad, self.sum.as_ref())?;
+        self.t += 1;
+        let step = T::lit(self.t as f64);
+        let clr = self.lr / (T::one() + (step - T::one()) * self.lr_decay);
+        let (wd, eps) = (self.weight_decay, self.eps);
+        let s = buffer(&mut self.sum, grad, iav).as_mut_slice();
+        for ((xi, gi), si) in x.as_mut_slice().iter_mut().zip(grad.as_slice()).zip(s.iter_mut()) {
+            let mut d = *gi;
+            if wd != T::zero() {
+                d = d + wd * *xi;
+            }
+            *si = *si + d * d;
+            let std = si.sqrt() + eps;
+            *xi = *xi + (-clr) * d / std;
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,215 @@
+//! Adam, AMSGrad and AdamW, PyTorch's `torch.optim.Adam` / `AdamW`.
+
+use super::{buffer, check, check_dims, check_lr, lerp, OptimError, Optimizer};
+use crate::{Real, State};
+
+/// Adam (Kingma & Ba 2015) with bias correction, optionally AMSGrad, with
+/// coupled (L2, `Adam`) or decoupled (`AdamW`, Loshchilov & Hutter 2019)
+/// weight decay — the semantics of `torch.optim.Adam` and `torch.optim.AdamW`.
+///
+/// At step `t = 1, 2, ...`, per component:
+///
+/// ```text
+/// AdamW: x = x * (1 - lr * weight_decay);  d = g
+/// Adam:  d = g + weight_decay * x
+/// m = lerp(m, d, 1 - beta1)            (= beta1 m + (1 - beta1) d)
+/// v = beta2 * v + (1 - beta2) * d^2
+/// vmax = max(vmax, v)                  (AMSGrad; vmax starts at 0)
+/// denom = sqrt(v or vmax) / sqrt(1 - beta2^t) + eps
+/// x = x - (lr / (1 - beta1^t)) * m / denom
+/// ```
+///
+/// Note PyTorch's placement of `eps`: it is added to the *bias-corrected*
+/// root, `sqrt(v_hat) + eps`, not to `sqrt(v)`.
+///
+/// ```
+/// use odestride::optim::{Adam, Optimizer};
+/// let mut opt = Adam::new(0.1);
+/// let mut x = 1.0_f64;
+/// opt.step(&mut x, &0.5).unwrap(); // first step moves by lr * g/(|g| + eps')
+/// assert!((x - 0.9).abs() < 1e-7);
+/// ```
+#[derive(Debug, Clone)]
+pub struct Adam<T, S> {
+    lr: T,
+    beta1: T,
+    beta2: T,
+    eps: T,
+    weight_decay: T,
+    decoupled: bool,
+    amsgrad: bool,
+    m: Option<S>,
+    v: Option<S>,
+    vmax: Option<S>,
+    t: usize,
+}
+
+impl<T: Real, S: State<T>> Adam<T, S> {
+    /// Adam with PyTorch's defaults: betas (0.9, 0.999), eps 1e-8, no weight
+    /// decay.
+    pub fn new(lr: T) -> Self {
+        Adam {
+            lr,
+            beta1: T::lit(0.9),
+            beta2: T::lit(0.999),
+            eps: T::lit(1e-8),
+            weight_decay: T::zero(),
+            decoupled: false,
+            amsgrad: false,
+            m: None,
+            v: None,
+            vmax: None,
+            t: 0,
+        }
+    }
+    /// AdamW with PyTorch's defaults (as [`Adam::new`] but decoupled weight
+    /// decay 1e-2).
+    pub fn adamw(lr: T) -> Self {
+        let mut a = Self::new(lr);
+        a.decoupled = true;
+        a.weight_decay = T::lit(1e-2);
+        a
+    }
+    /// AMSGrad with PyTorch's defaults.
+    pub fn amsgrad(lr: T) -> Self {
+        Self::new(lr).with_amsgrad(true)
+    }
+    /// The two decay rates, each in [0, 1).
+    pub fn betas(mut self, beta1: T, beta2: T) -> Self {
+        self.beta1 = beta1;
+        self.beta2 = beta2;
+        self
+    }
+    /// Added to the bias-corrected root (>= 0).
+    pub fn eps(mut self, v: T) -> Self {
+        self.eps = v;
+        self
+    }
+    /// Weight decay (>= 0): L2 on the gradient for Adam, decoupled
+    /// shrinking of `x` for AdamW.
+    pub fn weight_decay(mut self, v: T) -> Self {
+        self.weight_decay = v;
+        self
+    }
+    /// Decoupled weight decay (AdamW) or coupled (Adam).
+    pub fn decoupled_weight_decay(mut self, on: bool) -> Self {
+        self.decoupled = on;
+        self
+    }
+    /// Use the running maximum of `v` (AMSGrad).
+    pub fn with_amsgrad(mut self, on: bool) -> Self {
+        self.amsgrad = on;
+        self
+    }
+    /// The first and second moment estimates (after a step).
+    pub fn moments(&self) -> Option<(&S, &S)> {
+        self.m.as_ref().zip(self.v.as_ref())
+    }
+}
+
+impl<T: Real, S: State<T>> Optimizer<T, S> for Adam<T, S> {
+    fn name(&self) -> &str {
+        match (self.decoupled, self.amsgrad) {
+            (false, false) => "Adam",
+            (false, true) => "AMSGrad",
+            (true, false) => "AdamW",
+            (true, true) => "AdamW AMSGrad",
+        }
+    }
+    fn lr(&self) -> T {
+        self.lr
+    }
+    fn set_lr(&mut self, lr: T) {
+        self.lr = lr;
+    }
+    fn steps(&self) -> usize {
+        self.t
+    }
+    fn reset(&mut self) {
+        self.m = None;
+        self.v = None;
+        self.vmax = None;
+        self.t = 0;
+    }
+    fn step(&mut self, x: &mut S, grad: &S) -> Result<(), OptimError> {
+        const N: &str = "Adam";
+        let ge0 = "must be finite and >= 0";
+        check_lr(N, self.lr)?;
+        let (b1, b2) = (self.beta1, self.beta2);
+        check(
+            N,
+            "beta1",
+            b1,
+            b1 >= T::zero() && b1 < T::one(),
+            "must lie in [0, 1)",
+        )?;
+        check(
+            N,
+            "beta2",
+            b2,
+            b2 >= T::zero() && b2 < T::one(),
+            "must lie in [0, 1)",
+        )?;
+        check(N, "eps", self.eps, self.eps >= T::zero(), ge0)?;
+        check(
+            N,
+            "weight_decay",
+            self.weight_decay,
+            self.weight_decay >= T::zero(),
+            ge0,
+        )?;
+        check_dims(x, grad, self.m.as_ref())?;
+        buffer(&mut self.m, grad, T::zero());
+        buffer(&mut self.v, grad, T::zero());
+        if self.amsgrad {
+            buffer(&mut self.vmax, grad, T::zero());
+        }
+        for other in [self.v.as_ref(), self.vmax.as_ref()].into_iter().flatten() {
+            check_dims(x, grad, Some(other))?;
+        }
+        self.t += 1;
+        let (lr, wd, eps) = (self.lr, self.weight_decay, self.eps);
+        let step = T::lit(self.t as f64);
+        let bc1 = T::one() - b1.powf(step);
+        let bc2 = T::one() - b2.powf(step);
+        let step_size = lr / bc1;
+        let bc2_sqrt = bc2.sqrt();
+        let shrink = T::one() - lr * wd;
+        let (one_m_b1, one_m_b2) = (T::one() - b1, T::one() - b2);
+        let (Some(m), Some(v)) = (self.m.as_mut(), self.v.as_mut()) else {
+            return Ok(());
+        };
+        let (ms, vs) = (m.as_mut_slice(), v.as_mut_slice());
+        let mut vmax = self.vmax.as_mut().map(|s| s.as_mut_slice());
+        let xs = x.as_mut_slice();
+        let gs = grad.as_slice();
+        for i in 0..xs.len() {
+            let mut d = gs[i];
+            if wd != T::zero() {
+                if self.decoupled {
+                    xs[i] = xs[i] * shrink;
+                } else {
+                    d = d + wd * xs[i];
+                }
+            }
+            ms[i] = lerp(ms[i], d, one_m_b1);
+            vs[i] = vs[i] * b2 + one_m_b2 * d * d;
+            let root = match vmax.as_mut() {
+                Some(vm) => {
+                    // torch.maximum: NaN propagates.
+                    let mx = if vs[i].is_nan() || vs[i] > vm[i] {
+                        vs[i]
+                    } else {
+                        vm[i]
+                    };
+                    vm[i] = mx;
+                    mx.sqrt()
+                }
+                None => vs[i].sqrt(),
+            };
+            let denom = root / bc2_sqrt + eps;
+            xs[i] = xs[i] + (-step_size) * ms[i] / denom;
+        }
+        Ok(())
+    }
+}

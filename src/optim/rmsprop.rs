@@ -1,0 +1,170 @@
+//! RMSprop, PyTorch's `torch.optim.RMSprop`.
+
+use super::{buffer, check, check_dims, check_lr, lerp, OptimError, Optimizer};
+use crate::{Real, State};
+
+/// RMSprop (Hinton's lecture 6e) with the semantics of `torch.optim.RMSprop`.
+///
+/// Per component, with `d = g + weight_decay * x`:
+///
+/// ```text
+/// v = alpha * v + (1 - alpha) * d^2
+/// centered:  m = lerp(m, d, 1 - alpha);  a = sqrt(v - m^2) + eps
+/// otherwise: a = sqrt(v) + eps
+/// momentum > 0:  b = momentum * b + d / a;  x = x - lr * b
+/// otherwise:     x = x - lr * d / a
+/// ```
+///
+/// `eps` is added *outside* the square root (default 1e-8); there is no bias
+/// correction; all buffers start at zero.
+#[derive(Debug, Clone)]
+pub struct RmsProp<T, S> {
+    lr: T,
+    alpha: T,
+    eps: T,
+    weight_decay: T,
+    momentum: T,
+    centered: bool,
+    sq: Option<S>,
+    gavg: Option<S>,
+    buf: Option<S>,
+    t: usize,
+}
+
+impl<T: Real, S: State<T>> RmsProp<T, S> {
+    /// RMSprop with PyTorch's defaults (`alpha = 0.99`, `eps = 1e-8`, no
+    /// weight decay, no momentum, not centered).
+    pub fn new(lr: T) -> Self {
+        RmsProp {
+            lr,
+            alpha: T::lit(0.99),
+            eps: T::lit(1e-8),
+            weight_decay: T::zero(),
+            momentum: T::zero(),
+            centered: false,
+            sq: None,
+            gavg: None,
+            buf: None,
+            t: 0,
+        }
+    }
+    /// Smoothing constant of the squared-gradient average (in [0, 1]).
+    pub fn alpha(mut self, v: T) -> Self {
+        self.alpha = v;
+        self
+    }
+    /// Added to the root in the denominator (>= 0).
+    pub fn eps(mut self, v: T) -> Self {
+        self.eps = v;
+        self
+    }
+    /// L2 penalty added to the gradient (>= 0).
+    pub fn weight_decay(mut self, v: T) -> Self {
+        self.weight_decay = v;
+        self
+    }
+    /// Momentum factor (>= 0).
+    pub fn momentum(mut self, v: T) -> Self {
+        self.momentum = v;
+        self
+    }
+    /// Normalise by the estimated variance `v - m^2` instead of `v`.
+    pub fn centered(mut self, on: bool) -> Self {
+        self.centered = on;
+        self
+    }
+}
+
+impl<T: Real, S: State<T>> Optimizer<T, S> for RmsProp<T, S> {
+    fn name(&self) -> &str {
+        if self.centered {
+            "RMSprop centered"
+        } else {
+            "RMSprop"
+        }
+    }
+    fn lr(&self) -> T {
+        self.lr
+    }
+    fn set_lr(&mut self, lr: T) {
+        self.lr = lr;
+    }
+    fn steps(&self) -> usize {
+        self.t
+    }
+    fn reset(&mut self) {
+        self.sq = None;
+        self.gavg = None;
+        self.buf = None;
+        self.t = 0;
+    }
+    fn step(&mut self, x: &mut S, grad: &S) -> Result<(), OptimError> {
+        const N: &str = "RMSprop";
+        let ge0 = "must be finite and >= 0";
+        check_lr(N, self.lr)?;
+        let a = self.alpha;
+        check(
+            N,
+            "alpha",
+            a,
+            a >= T::zero() && a <= T::one(),
+            "must lie in [0, 1]",
+        )?;
+        check(N, "eps", self.eps, self.eps >= T::zero(), ge0)?;
+        check(
+            N,
+            "weight_decay",
+            self.weight_decay,
+            self.weight_decay >= T::zero(),
+            ge0,
+        )?;
+        check(N, "momentum", self.momentum, self.momentum >= T::zero(), ge0)?;
+        check_dims(x, grad, self.sq.as_ref())?;
+        let (lr, eps, wd, mom) = (self.lr, self.eps, self.weight_decay, self.momentum);
+        let one_m_a = T::one() - a;
+        let n = x.dim();
+        // Buffers of x's shape, made on the first step (no-ops afterwards).
+        buffer(&mut self.sq, grad, T::zero());
+        if self.centered {
+            buffer(&mut self.gavg, grad, T::zero());
+        }
+        if mom > T::zero() {
+            buffer(&mut self.buf, grad, T::zero());
+        }
+        for other in [self.gavg.as_ref(), self.buf.as_ref()].into_iter().flatten() {
+            check_dims(x, grad, Some(other))?;
+        }
+        let xs = x.as_mut_slice();
+        let gs = grad.as_slice();
+        for i in 0..n {
+            let mut d = gs[i];
+            if wd != T::zero() {
+                d = d + wd * xs[i];
+            }
+            let mut v = T::zero();
+            if let Some(sq) = self.sq.as_mut() {
+                let s = &mut sq.as_mut_slice()[i];
+                *s = *s * a + one_m_a * d * d;
+                v = *s;
+            }
+            let avg = match (self.centered, self.gavg.as_mut()) {
+                (true, Some(ga)) => {
+                    let m = &mut ga.as_mut_slice()[i];
+                    *m = lerp(*m, d, one_m_a);
+                    (v + (-*m) * *m).sqrt()
+                }
+                _ => v.sqrt(),
+            } + eps;
+            match (mom > T::zero(), self.buf.as_mut()) {
+                (true, Some(b)) => {
+                    let bi = &mut b.as_mut_slice()[i];
+                    *bi = *bi * mom + d / avg;
+                    xs[i] = xs[i] + (-lr) * *bi;
+                }
+                _ => xs[i] = xs[i] + (-lr) * d / avg,
+            }
+        }
+        self.t += 1;
+        Ok(())
+    }
+}
