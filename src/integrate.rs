@@ -8,8 +8,8 @@
 //! stop), and the stepper moves on. See `docs/architecture.md`.
 
 use crate::controller::{Decision, PiController, StepController};
-use crate::event::{Event, Tracker};
 use crate::detect::{BlowUpConfig, Builtin, Detection, StiffnessConfig};
+use crate::event::{Event, Tracker};
 use crate::monitor::{AcceptedStep, AfterStep, Candidate, Monitor, Verdict};
 use crate::norm::{ErrorNorm, Tolerance};
 use crate::solution::{DenseOutput, Segment};
@@ -156,7 +156,13 @@ impl<'m, T: Real, S: State<T>, St: Stepper<T, S>, C: StepController<T>> Integrat
                 all.push(Box::new(&mut **m));
             }
             all.push(Box::new(&mut builtin));
-            run.go(&mut sys, &mut self.stepper, &mut self.controller, &mut all, &mut self.events)
+            run.go(
+                &mut sys,
+                &mut self.stepper,
+                &mut self.controller,
+                &mut all,
+                &mut self.events,
+            )
         } else {
             run.go(
                 &mut sys,
