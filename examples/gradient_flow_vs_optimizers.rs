@@ -136,7 +136,7 @@ impl Trace {
             (Some(a), Some(b)) => a < b,
             (Some(_), None) => true,
             (None, Some(_)) => false,
-            (None, None) => self.gap.is_finite() && !(self.gap >= other.gap),
+            (None, None) => self.gap.is_finite() && (self.gap < other.gap || other.gap.is_nan()),
         }
     }
 }
