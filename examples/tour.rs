@@ -2,6 +2,7 @@
 //! and plots in target/plots/.
 //!
 //! Run with `cargo run --release --example tour`.
+#![allow(clippy::excessive_precision)] // published digits are kept as given
 #[path = "common/plot.rs"]
 mod plot;
 
@@ -38,6 +39,7 @@ fn lorenz(_t: f64, y: &V3, dy: &mut V3) {
     dy[2] = y[0] * y[1] - (8.0 / 3.0) * y[2];
 }
 /// y(10) of Lorenz from a 40-digit Taylor integration (../shared/problems/lorenz.md).
+#[allow(clippy::excessive_precision)]
 const LORENZ_REF: [f64; 3] = [-5.857685382424091, -5.831082486426098, 23.93213298702757];
 
 fn maxdiff(a: &[f64], b: &[f64]) -> f64 {
