@@ -302,8 +302,15 @@ fn race(p: Problem) -> Vec<Trace> {
         tols.iter()
             .map(|&tol| run_flow(p, ExplicitRk::bs3(), "flow BS3", tol).0),
     ));
-    // LEAD: add the step-doubled Euler stepper from the steppers branch here, e.g.
-    // out.push(best(tols.iter().map(|&tol| run_flow(p, StepDoubled::euler(), "flow Euler (step doubling)", tol).0)));
+    out.push(best(tols.iter().map(|&tol| {
+        run_flow(
+            p,
+            odestride::StepDoubling::euler(),
+            "flow Euler (step doubling)",
+            tol,
+        )
+        .0
+    })));
     println!(
         "\n{} (lambda_max at x0 = {lmax:.4e}, GD limit 2/lambda_max = {:.4e})",
         p.name(),
@@ -473,7 +480,6 @@ fn stiffness() -> Result<(), Box<dyn std::error::Error>> {
         "GD limit 2/lambda_max",
         vec![(1e-6, 2e-3), (20.0, 2e-3)],
     ));
-    // LEAD: the stiffness report from the detectors branch can be printed here.
     let fig = Figure {
         title: "Adaptive gradient flow on the canyon: accepted step sizes",
         x_label: "t",
@@ -553,7 +559,23 @@ fn singularity() -> Result<(), Box<dyn std::error::Error>> {
             .tol(tol)
             .solve(flow, 0.0, 1.0, x0)
         {
-            Ok(sol) => println!("  DP5 tol {tol:e}: reached t = {} (unexpected)", sol.last_time()),
+            Ok(sol) => match sol.status {
+                odestride::Status::BlowUp {
+                    t_singular,
+                    uncertainty,
+                    exponent,
+                    ..
+                } => println!(
+                    "  DP5 tol {tol:e}: blow-up detector: t_s = {t_singular:.12} +- {uncertainty:.1e} \
+                     (exact {ts}, rel. error {:.1e}), |x| ~ (t_s - t)^-{exponent:.4}, after {} steps",
+                    ((t_singular - ts) / ts).abs(),
+                    sol.stats.naccept
+                ),
+                ref other => println!(
+                    "  DP5 tol {tol:e}: ended with {other:?} at t = {}",
+                    sol.last_time()
+                ),
+            },
             Err(e) => {
                 let t_fail = e.partial.last_time();
                 println!(
@@ -577,9 +599,8 @@ fn singularity() -> Result<(), Box<dyn std::error::Error>> {
             }
         }
     }
-    // LEAD: wire the blow-up detector (detectors branch) in here: add it as a
-    // monitor to the DP5 solve above and print its estimate of t_s next to
-    // the exact 1/(2 x0^2).
+    // (The DP5 solves above run with the built-in blow-up detector, on by
+    // default: it reports t_s instead of a step-size failure.)
     let fig = Figure {
         title: "x' = x^3 (flow of -x^4/4): blow-up at t_s = 0.5",
         x_label: "t",
