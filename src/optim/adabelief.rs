@@ -1,6 +1,6 @@
 //! AdaBelief, following optax's `optax.adabelief`.
 
-use super::{buffer, check, check_dims, check_lr, OptimError, Optimizer};
+use super::{buffer, check, check_betas, check_dims, check_lr, OptimError, Optimizer};
 use crate::{Real, State};
 
 /// AdaBelief (Zhuang et al., NeurIPS 2020) exactly as `optax.adabelief`
@@ -98,20 +98,7 @@ impl<T: Real, S: State<T>> Optimizer<T, S> for AdaBelief<T, S> {
         let ge0 = "must be finite and >= 0";
         check_lr(N, self.lr)?;
         let (b1, b2) = (self.beta1, self.beta2);
-        check(
-            N,
-            "beta1",
-            b1,
-            b1 >= T::zero() && b1 < T::one(),
-            "must lie in [0, 1)",
-        )?;
-        check(
-            N,
-            "beta2",
-            b2,
-            b2 >= T::zero() && b2 < T::one(),
-            "must lie in [0, 1)",
-        )?;
+        check_betas(N, b1, b2)?;
         check(N, "eps", self.eps, self.eps >= T::zero(), ge0)?;
         check(N, "eps_root", self.eps_root, self.eps_root >= T::zero(), ge0)?;
         check_dims(x, grad, self.m.as_ref())?;

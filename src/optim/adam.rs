@@ -1,6 +1,6 @@
 //! Adam, AMSGrad and AdamW, PyTorch's `torch.optim.Adam` / `AdamW`.
 
-use super::{buffer, check, check_dims, check_lr, lerp, OptimError, Optimizer};
+use super::{buffer, check, check_betas, check_dims, check_lr, lerp, OptimError, Optimizer};
 use crate::{Real, State};
 
 /// Adam (Kingma & Ba 2015) with bias correction, optionally AMSGrad, with
@@ -136,20 +136,7 @@ impl<T: Real, S: State<T>> Optimizer<T, S> for Adam<T, S> {
         let ge0 = "must be finite and >= 0";
         check_lr(N, self.lr)?;
         let (b1, b2) = (self.beta1, self.beta2);
-        check(
-            N,
-            "beta1",
-            b1,
-            b1 >= T::zero() && b1 < T::one(),
-            "must lie in [0, 1)",
-        )?;
-        check(
-            N,
-            "beta2",
-            b2,
-            b2 >= T::zero() && b2 < T::one(),
-            "must lie in [0, 1)",
-        )?;
+        check_betas(N, b1, b2)?;
         check(N, "eps", self.eps, self.eps >= T::zero(), ge0)?;
         check(
             N,

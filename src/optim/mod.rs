@@ -113,6 +113,13 @@ pub enum OptimError {
 }
 
 /// Checks one hyperparameter.
+/// Adam-family moment decay rates: both must lie in [0, 1).
+pub(crate) fn check_betas<T: Real>(optimizer: &'static str, b1: T, b2: T) -> Result<(), OptimError> {
+    let unit = |b: T| b >= T::zero() && b < T::one();
+    check(optimizer, "beta1", b1, unit(b1), "must lie in [0, 1)")?;
+    check(optimizer, "beta2", b2, unit(b2), "must lie in [0, 1)")
+}
+
 pub(crate) fn check<T: Real>(
     optimizer: &'static str,
     name: &'static str,
