@@ -144,21 +144,29 @@ impl<T: Real> StepController<T> for IController<T> {
 /// A rejected step uses `h * max(min_factor, safety * err^(-alpha))`.
 /// With `beta = 0` this is the elementary controller.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(bound(deserialize = "T: Deserialize<'de> + Default"))]
 pub struct PiController<T> {
     /// Hairer's `beta` (0.04 for DOPRI5, 0 for DOP853).
     pub beta: T,
     /// Safety and growth limits.
     pub limits: Limits<T>,
     err_old: T,
+    /// `beta ln(err_old)`, updated once per accepted step (in `commit`): the
+    /// factor is then `exp(beta ln(err_old) - alpha ln(err))`, one `ln` and
+    /// one `exp` in `decide` instead of two `powf` (equal to a few ulp).
+    #[serde(skip)]
+    beta_ln_old: T,
 }
 
 impl<T: Real> PiController<T> {
     /// A PI controller with the given `beta` and default limits.
     pub fn new(beta: T) -> Self {
+        let err_old = T::lit(1e-4);
         PiController {
             beta,
             limits: Limits::default(),
-            err_old: T::lit(1e-4),
+            err_old,
+            beta_ln_old: beta_ln(err_old, beta),
         }
     }
     /// Hairer's DOPRI5 setting, `beta = 0.04`.
@@ -185,7 +193,7 @@ impl<T: Real> StepController<T> for PiController<T> {
     fn decide(&self, h: T, err: T, k: u32) -> Decision<T> {
         let alpha = self.alpha(k);
         if err <= T::one() {
-            let f = self.limits.safety * err.max(T::lit(1e-300)).powf(-alpha) * self.err_old.powf(self.beta);
+            let f = self.limits.safety * (self.beta_ln_old - alpha * err.max(T::lit(1e-300)).ln()).exp();
             Decision::Accept {
                 h_next: h * self.limits.clamp(f),
             }
@@ -197,9 +205,21 @@ impl<T: Real> StepController<T> for PiController<T> {
     }
     fn commit(&mut self, _h: T, err: T) {
         self.err_old = err.max(T::lit(1e-4));
+        self.beta_ln_old = beta_ln(self.err_old, self.beta);
     }
     fn reset(&mut self) {
         self.err_old = T::lit(1e-4);
+        self.beta_ln_old = beta_ln(self.err_old, self.beta);
+    }
+}
+
+/// `beta ln(e)`, exactly 0 for the elementary controller (`beta = 0`).
+#[inline]
+fn beta_ln<T: Real>(e: T, beta: T) -> T {
+    if beta == T::zero() {
+        T::zero()
+    } else {
+        beta * e.ln()
     }
 }
 

@@ -126,6 +126,7 @@ impl<T: Real> ErrorNorm<T> {
     /// let n = norm.rms(&[1.0, 2.0], &[1.0, 2.0], &[1e-3, -1e-3]);
     /// assert!((n - 1.0).abs() < 1e-12);
     /// ```
+    #[inline]
     pub fn rms(&self, y: &[T], y_new: &[T], err: &[T]) -> T {
         let n = T::lit(y.len().max(1) as f64);
         (self.sum_sq(y, y_new, err) / n).sqrt()

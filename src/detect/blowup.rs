@@ -469,6 +469,25 @@ impl<T: Real> BlowUpDetector<T> {
         }
         let cfg = &self.cfg;
         let cur = self.nodes[n - 1];
+        // A cheap necessary condition first (the fits below cost thousands of
+        // logarithms): every milestone p that the range walk accepts has
+        // h_p / tau_p >= c_cur / step_spread, so tau_p / d <= step_spread *
+        // h_p / h_cur, and the range can never exceed step_spread * max h_p /
+        // h_cur. Periodic orbits with close encounters (Arenstorf, Kepler)
+        // shrink their steps by 2^7 or more near every pericentre and would
+        // otherwise pay for a fit at every halving.
+        let floor = 16.0 * T::epsilon().to_f64_lossy() * t_last.abs().max(f64::MIN_POSITIVE);
+        let near_floor = cur.h < cfg.floor_margin * floor;
+        let needed = if near_floor {
+            cfg.min_range.min(cfg.last_chance_range)
+        } else {
+            cfg.min_range
+        };
+        let h_max = self.nodes.iter().fold(0.0f64, |m, p| m.max(p.h));
+        let reachable = cfg.step_spread * h_max >= needed * cur.h;
+        if !reachable {
+            return None;
+        }
         let fa = self.best_fit(&self.nodes[n - LOCAL..])?;
         let fb = self.best_fit(&self.nodes[n - LOCAL - BACK..n - BACK])?;
         if fa.resid > cfg.fit_tol || fb.model != fa.model {
@@ -501,8 +520,6 @@ impl<T: Real> BlowUpDetector<T> {
             oldest = tau;
         }
         let range = oldest / fa.d;
-        let floor = 16.0 * T::epsilon().to_f64_lossy() * t_last.abs().max(f64::MIN_POSITIVE);
-        let near_floor = cur.h < cfg.floor_margin * floor;
         if !(range >= cfg.min_range || (near_floor && range >= cfg.last_chance_range)) {
             return None;
         }

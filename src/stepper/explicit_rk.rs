@@ -1,6 +1,6 @@
 //! The generic explicit Runge–Kutta engine driven by [`Tableau`] data.
 
-use crate::state::axpy;
+use crate::state::{axpy, lincomb};
 use crate::tableau::{ErrorEstimate, Tableau, TableauError};
 use crate::{ErrorNorm, Real, State, Stepper, System};
 
@@ -25,13 +25,15 @@ pub struct ExplicitRk<T, S> {
     tab: &'static Tableau,
     s: usize,
     c: Vec<T>,
-    /// Rows of A (strictly lower triangle), then the extra dense-output rows.
-    a: Vec<Vec<T>>,
-    b: Vec<T>,
-    e: Vec<T>,
-    e3: Vec<T>,
     extra_c: Vec<T>,
     b_theta: Vec<Vec<T>>,
+    /// The nonzero entries `(j, coefficient)` of each row of A (the strictly
+    /// lower triangle, then the extra dense-output rows), of b, of the error weights (e5 for DOP853) and of
+    /// DOP853's e3: the stage combinations skip the zeros.
+    a_nz: Vec<Vec<(usize, T)>>,
+    b_nz: Vec<(usize, T)>,
+    e_nz: Vec<(usize, T)>,
+    e3_nz: Vec<(usize, T)>,
     ws: Option<Work<T, S>>,
     last_t: T,
     last_h: T,
@@ -70,14 +72,23 @@ impl<T: Real, S: State<T>> ExplicitRk<T, S> {
             }
             None => (Vec::new(), Vec::new()),
         };
+        let nz = |v: &[T]| {
+            v.iter()
+                .enumerate()
+                .filter(|(_, c)| **c != T::zero())
+                .map(|(j, c)| (j, *c))
+                .collect::<Vec<_>>()
+        };
+        let a_nz = a.iter().map(|r| nz(r)).collect();
+        let (b_nz, e_nz, e3_nz) = (nz(&cv(tab.b)), nz(&e), nz(&e3));
         Ok(ExplicitRk {
             tab,
+            a_nz,
+            b_nz,
+            e_nz,
+            e3_nz,
             s: tab.stages(),
             c: cv(tab.c),
-            a,
-            b: cv(tab.b),
-            e,
-            e3,
             extra_c,
             b_theta,
             ws: None,
@@ -93,17 +104,19 @@ impl<T: Real, S: State<T>> ExplicitRk<T, S> {
         self.tab
     }
 
-    /// Evaluates stage `i` (row `a_i` of A, at time `ti`) into `k[i]` from
-    /// `y` and the earlier stages.
-    #[inline]
-    fn stage<F: System<T, S>>(a_i: &[T], w: &mut Work<T, S>, sys: &mut F, i: usize, ti: T, y: &S, h: T) {
-        let o = w.ytmp.as_mut_slice();
-        o.copy_from_slice(y.as_slice());
-        for (aij, kj) in a_i.iter().zip(&w.k) {
-            if *aij != T::zero() {
-                axpy(o, h * *aij, kj.as_slice());
-            }
-        }
+    /// Evaluates stage `i` (nonzero entries `a_i` of row i of A, at time
+    /// `ti`) into `k[i]` from `y` and the earlier stages.
+    #[inline(always)]
+    fn stage<F: System<T, S>>(
+        a_i: &[(usize, T)],
+        w: &mut Work<T, S>,
+        sys: &mut F,
+        i: usize,
+        ti: T,
+        y: &S,
+        h: T,
+    ) {
+        lincomb(w.ytmp.as_mut_slice(), Some(y.as_slice()), h, a_i, &w.k);
         sys.rhs(ti, &w.ytmp, &mut w.k[i]);
     }
 
@@ -114,7 +127,7 @@ impl<T: Real, S: State<T>> ExplicitRk<T, S> {
         let (t, h, s) = (self.last_t, self.last_h, self.s);
         if let Some(w) = self.ws.as_mut() {
             for (j, cj) in self.extra_c.iter().enumerate() {
-                Self::stage(&self.a[s + j], w, sys, s + j, t + *cj * h, y, h);
+                Self::stage(&self.a_nz[s + j], w, sys, s + j, t + *cj * h, y, h);
             }
         }
         self.extra_done = true;
@@ -239,7 +252,7 @@ impl<T: Real, S: State<T>> Stepper<T, S> for ExplicitRk<T, S> {
         self.extra_done = false;
         let last_stage = if fsal { s - 1 } else { s };
         for i in 1..last_stage {
-            Self::stage(&self.a[i], w, sys, i, t + self.c[i] * h, y, h);
+            Self::stage(&self.a_nz[i], w, sys, i, t + self.c[i] * h, y, h);
             if let Some((i0, _)) = stiff_pair {
                 if i == i0 {
                     w.ystiff.as_mut_slice().copy_from_slice(w.ytmp.as_slice());
@@ -247,15 +260,7 @@ impl<T: Real, S: State<T>> Stepper<T, S> for ExplicitRk<T, S> {
             }
         }
         // y_new = y + h sum b_i k_i
-        {
-            let o = y_new.as_mut_slice();
-            o.copy_from_slice(y.as_slice());
-            for (bi, ki) in self.b.iter().zip(&w.k[..last_stage]) {
-                if *bi != T::zero() {
-                    axpy(o, h * *bi, ki.as_slice());
-                }
-            }
-        }
+        lincomb(y_new.as_mut_slice(), Some(y.as_slice()), h, &self.b_nz, &w.k);
         if fsal {
             sys.rhs(t + h, y_new, &mut w.k[s - 1]);
         }
@@ -282,28 +287,12 @@ impl<T: Real, S: State<T>> Stepper<T, S> for ExplicitRk<T, S> {
         match self.tab.error {
             ErrorEstimate::None => T::zero(),
             ErrorEstimate::Embedded(_) => {
-                let o = w.err.as_mut_slice();
-                o.iter_mut().for_each(|v| *v = T::zero());
-                for (ei, ki) in self.e.iter().zip(&w.k) {
-                    if *ei != T::zero() {
-                        axpy(o, h * *ei, ki.as_slice());
-                    }
-                }
+                lincomb(w.err.as_mut_slice(), None, h, &self.e_nz, &w.k);
                 norm.rms(y.as_slice(), y_new.as_slice(), w.err.as_slice())
             }
             ErrorEstimate::Combined53 { .. } => {
-                let o = w.err.as_mut_slice();
-                o.iter_mut().for_each(|v| *v = T::zero());
-                let o3 = w.err3.as_mut_slice();
-                o3.iter_mut().for_each(|v| *v = T::zero());
-                for ((e5, e3), ki) in self.e.iter().zip(&self.e3).zip(&w.k) {
-                    if *e5 != T::zero() {
-                        axpy(o, *e5, ki.as_slice());
-                    }
-                    if *e3 != T::zero() {
-                        axpy(o3, *e3, ki.as_slice());
-                    }
-                }
+                lincomb(w.err.as_mut_slice(), None, T::one(), &self.e_nz, &w.k);
+                lincomb(w.err3.as_mut_slice(), None, T::one(), &self.e3_nz, &w.k);
                 let (s5, s3) = norm.sum_sq_pair(
                     y.as_slice(),
                     y_new.as_slice(),

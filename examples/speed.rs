@@ -1,0 +1,184 @@
+//! Work-precision in wall time: odestride (DP5, Tsit5, DOP853, Vern9) against
+//! the `ode_solvers` crate (Dopri5, Dop853) on Arenstorf, Kepler (e = 0.5, ten
+//! periods), Lorenz (t = 10) and Pleiades (seven bodies, t = 3).
+//!
+//! For every problem, solver and tolerance rtol = atol = 1e-4 ... 1e-12 it
+//! records the achieved max-norm error against the problem's reference,
+//! nfev, accepted/rejected steps and the seconds per solve (the fastest of
+//! five batches, each batch long enough to take >= 20 ms). Writes
+//! `target/plots/speed.csv`, one log-log SVG per problem
+//! (`target/plots/speed_<problem>.svg`, seconds against error) and prints the
+//! rtol = 1e-6 and 1e-10 rows with the time ratio odestride / ode_solvers.
+//!
+//! Run: `cargo run --release --example speed` (about a minute; `-- --quick`
+//! runs the two tolerances of the table only, `-- --bare` switches
+//! odestride's blow-up and stiffness detectors off).
+//!
+//! The problems and both solver front ends are shared with
+//! `benches/peers.rs` (in `benches/common/mod.rs`).
+
+#[path = "../benches/common/mod.rs"]
+mod common;
+#[path = "common/plot.rs"]
+mod plot;
+
+use common::*;
+use plot::{Figure, Scale, Series};
+use std::fmt::Write as _;
+use std::hint::black_box;
+use std::time::Instant;
+
+/// One row of the results.
+struct Row {
+    problem: &'static str,
+    solver: Solver,
+    tol: f64,
+    out: Outcome,
+    seconds: f64,
+}
+
+/// Seconds per solve: the fastest of five batches of >= 20 ms each.
+fn time_it(mut f: impl FnMut()) -> f64 {
+    let t = Instant::now();
+    f();
+    let once = t.elapsed().as_secs_f64().max(1e-7);
+    let reps = ((0.02 / once).ceil() as usize).clamp(1, 100_000);
+    let mut best = f64::INFINITY;
+    for _ in 0..5 {
+        let t = Instant::now();
+        for _ in 0..reps {
+            f();
+        }
+        best = best.min(t.elapsed().as_secs_f64() / reps as f64);
+    }
+    best
+}
+
+fn run<const N: usize, P: Problem<N>>(tols: &[f64], cfg: Config, rows: &mut Vec<Row>) {
+    for solver in Solver::ALL {
+        for &tol in tols {
+            let out = solve::<N, P>(solver, tol, cfg);
+            let seconds = time_it(|| {
+                black_box(solve::<N, P>(solver, black_box(tol), cfg));
+            });
+            rows.push(Row {
+                problem: P::NAME,
+                solver,
+                tol,
+                out,
+                seconds,
+            });
+        }
+    }
+}
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let args: Vec<String> = std::env::args().collect();
+    let quick = args.iter().any(|a| a == "--quick");
+    let cfg = if args.iter().any(|a| a == "--bare") {
+        Config::Bare
+    } else {
+        Config::Default
+    };
+    let tols: Vec<f64> = if quick {
+        vec![1e-6, 1e-10]
+    } else {
+        (4..=12).map(|k| 10f64.powi(-k)).collect()
+    };
+    let mut rows = Vec::new();
+    run::<4, Arenstorf>(&tols, cfg, &mut rows);
+    run::<4, Kepler>(&tols, cfg, &mut rows);
+    run::<3, Lorenz>(&tols, cfg, &mut rows);
+    run::<28, Pleiades>(&tols, cfg, &mut rows);
+
+    // CSV.
+    let mut csv = String::from("problem,solver,tol,seconds,error,nfev,accepted,rejected\n");
+    for r in &rows {
+        writeln!(
+            csv,
+            "{},{},{:e},{:e},{:e},{},{},{}",
+            r.problem,
+            r.solver.id(),
+            r.tol,
+            r.seconds,
+            r.out.error,
+            r.out.nfev,
+            r.out.naccept,
+            r.out.nreject
+        )?;
+    }
+    let csv_path = plot::plot_path(if quick { "speed_quick.csv" } else { "speed.csv" });
+    std::fs::write(&csv_path, csv)?;
+
+    // Table with the ratios at 1e-6 and 1e-10.
+    println!(
+        "odestride vs ode_solvers (detectors {}), seconds per solve, rtol = atol = tol\n",
+        if cfg == Config::Bare {
+            "off"
+        } else {
+            "on, the default"
+        }
+    );
+    println!(
+        "{:<9} {:>6} {:<19} {:>10} {:>7} {:>10} {:>9}",
+        "problem", "tol", "solver", "time [us]", "nfev", "error", "ratio"
+    );
+    for r in rows.iter().filter(|r| r.tol == 1e-6 || r.tol == 1e-10) {
+        let peer = match r.solver {
+            Solver::Dp5 | Solver::Tsit5 => Some(Solver::PeerDopri5),
+            Solver::Dop853 | Solver::Vern9 => Some(Solver::PeerDop853),
+            _ => None,
+        };
+        let ratio = peer
+            .and_then(|p| {
+                rows.iter()
+                    .find(|q| q.problem == r.problem && q.tol == r.tol && q.solver == p)
+            })
+            .map(|q| format!("{:.2}x", r.seconds / q.seconds))
+            .unwrap_or_default();
+        println!(
+            "{:<9} {:>6.0e} {:<19} {:>10.1} {:>7} {:>10.2e} {:>9}",
+            r.problem,
+            r.tol,
+            r.solver.name(),
+            r.seconds * 1e6,
+            r.out.nfev,
+            r.out.error,
+            ratio
+        );
+    }
+    println!("\n(ratio: time / the ode_solvers solver of the same tableau family)");
+
+    // Plots: seconds against error, one curve per solver.
+    if !quick {
+        for problem in ["arenstorf", "kepler", "lorenz", "pleiades"] {
+            let series: Vec<Series> = Solver::ALL
+                .iter()
+                .map(|s| {
+                    let pts = rows
+                        .iter()
+                        .filter(|r| r.problem == problem && r.solver == *s)
+                        .map(|r| (r.out.error, r.seconds))
+                        .collect();
+                    Series::line(s.name(), pts)
+                })
+                .collect();
+            let title = format!("{problem}: seconds per solve vs error (rtol = atol = 1e-4 ... 1e-12)");
+            let path = plot::plot(
+                &format!("speed_{problem}.svg"),
+                &Figure {
+                    title: &title,
+                    x_label: "max-norm error at t_end",
+                    y_label: "seconds per solve",
+                    x_scale: Scale::Log,
+                    y_scale: Scale::Log,
+                    equal_aspect: false,
+                },
+                &series,
+            )?;
+            println!("wrote {}", path.display());
+        }
+    }
+    println!("wrote {}", csv_path.display());
+    Ok(())
+}
