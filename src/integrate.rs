@@ -287,6 +287,9 @@ struct Run<'o, T: Real, S: State<T>> {
     tmp: S,
     next_out: usize,
     coeffs: Vec<S>,
+    /// The `"monitor: reason"` key of the last veto, reused so that a veto
+    /// costs no allocation once its key is in `Stats::vetoes`.
+    veto_key: String,
 }
 
 impl<'o, T: Real, S: State<T>> Run<'o, T, S> {
@@ -306,6 +309,7 @@ impl<'o, T: Real, S: State<T>> Run<'o, T, S> {
             y: y0,
             next_out: 0,
             coeffs: Vec::new(),
+            veto_key: String::new(),
         }
     }
 
@@ -468,21 +472,33 @@ impl<'o, T: Real, S: State<T>> Run<'o, T, S> {
                     order: stepper.order(),
                 };
                 if let Verdict::Veto { factor, reason } = m.check(&cand) {
-                    veto = Some((m.name().to_string(), factor, reason));
+                    let (who, key) = (m.name(), &mut self.veto_key);
+                    key.clear();
+                    key.reserve(who.len() + 2 + reason.len());
+                    key.push_str(who);
+                    key.push_str(": ");
+                    key.push_str(&reason);
+                    veto = Some(factor);
                     break;
                 }
             }
-            if let Some((who, factor, reason)) = veto {
+            if let Some(factor) = veto {
                 let st = &mut self.sol.stats;
                 st.nveto += 1;
-                *st.vetoes.entry(format!("{who}: {reason}")).or_insert(0) += 1;
+                // No `entry(key.clone())`: a known key is counted without allocating.
+                match st.vetoes.get_mut(self.veto_key.as_str()) {
+                    Some(n) => *n += 1,
+                    None => {
+                        st.vetoes.insert(self.veto_key.clone(), 1);
+                    }
+                }
                 consecutive += 1;
                 if consecutive > o.max_consecutive_rejects {
                     return Err(SolveError::TooManyRejections {
                         t: fl(t),
                         h: fl(h),
                         count: consecutive,
-                        reason: format!("vetoed by {who}: {reason}"),
+                        reason: format!("vetoed by {}", self.veto_key),
                     });
                 }
                 let factor = if factor > T::zero() && factor < T::one() {
