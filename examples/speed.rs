@@ -14,6 +14,11 @@
 //! runs the two tolerances of the table only, `-- --bare` switches
 //! odestride's blow-up and stiffness detectors off).
 //!
+//! For profiling, `-- --repeat <problem> <solver id> <tol> <count>` only
+//! solves one configuration `count` times (e.g. `perf record
+//! target/release/examples/speed --repeat kepler dp5 1e-10 3000`; solver ids:
+//! dp5, tsit5, dop853, vern9, ode_solvers_dopri5, ode_solvers_dop853).
+//!
 //! The problems and both solver front ends are shared with
 //! `benches/peers.rs` (in `benches/common/mod.rs`).
 
@@ -80,6 +85,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     } else {
         Config::Default
     };
+    if let Some(i) = args.iter().position(|a| a == "--repeat") {
+        return repeat(&args[i + 1..], cfg);
+    }
     let tols: Vec<f64> = if quick {
         vec![1e-6, 1e-10]
     } else {
@@ -180,5 +188,36 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         }
     }
     println!("wrote {}", csv_path.display());
+    Ok(())
+}
+
+/// `--repeat <problem> <solver id> <tol> <count>`: one configuration, many
+/// times (for a profiler).
+fn repeat(a: &[String], cfg: Config) -> Result<(), Box<dyn std::error::Error>> {
+    let usage = "usage: --repeat <arenstorf|kepler|lorenz|pleiades> <solver id> <tol> <count>";
+    let [p, s, tol, count, ..] = a else {
+        return Err(usage.into());
+    };
+    let solver = *Solver::ALL.iter().find(|x| x.id() == s).ok_or(usage)?;
+    let (tol, count): (f64, usize) = (tol.parse()?, count.parse()?);
+    let mut last = None;
+    let t = Instant::now();
+    for _ in 0..count {
+        last = Some(match p.as_str() {
+            "arenstorf" => solve::<4, Arenstorf>(solver, tol, cfg),
+            "kepler" => solve::<4, Kepler>(solver, tol, cfg),
+            "lorenz" => solve::<3, Lorenz>(solver, tol, cfg),
+            "pleiades" => solve::<28, Pleiades>(solver, tol, cfg),
+            _ => return Err(usage.into()),
+        });
+    }
+    let o = last.ok_or(usage)?;
+    println!(
+        "{p} {} tol={tol:e}: {:.2} us per solve, nfev {}, error {:.3e}",
+        solver.name(),
+        t.elapsed().as_secs_f64() / count as f64 * 1e6,
+        o.nfev,
+        o.error
+    );
     Ok(())
 }

@@ -150,28 +150,18 @@ impl<'m, T: Real, S: State<T>, St: Stepper<T, S>, C: StepController<T>> Integrat
         // final, possibly projected, state).
         let boundary = self.stepper.stability_boundary();
         let mut builtin = Builtin::new(&self.detection, boundary, self.options.rtol.values(), t_end);
-        let outcome = if builtin.active() {
-            let mut all: Vec<Box<dyn Monitor<T, S> + '_>> = Vec::with_capacity(self.monitors.len() + 1);
-            for m in self.monitors.iter_mut() {
-                all.push(Box::new(&mut **m));
-            }
-            all.push(Box::new(&mut builtin));
-            run.go(
-                &mut sys,
-                &mut self.stepper,
-                &mut self.controller,
-                &mut all,
-                &mut self.events,
-            )
-        } else {
-            run.go(
-                &mut sys,
-                &mut self.stepper,
-                &mut self.controller,
-                &mut self.monitors,
-                &mut self.events,
-            )
-        };
+        // The stiffness estimate costs a pass over the state per step: only
+        // computed when a detector or a user's monitor may read it.
+        self.stepper
+            .estimate_stiffness(builtin.active() || !self.monitors.is_empty());
+        let outcome = run.go(
+            &mut sys,
+            &mut self.stepper,
+            &mut self.controller,
+            &mut self.monitors,
+            &mut builtin,
+            &mut self.events,
+        );
         run.sol.diagnostics = builtin.diagnostics();
         let nfev = sys.count();
         run.finish(outcome, nfev)
@@ -324,6 +314,7 @@ impl<'o, T: Real, S: State<T>> Run<'o, T, S> {
         stepper: &mut St,
         ctrl: &mut C,
         monitors: &mut [Box<dyn Monitor<T, S> + '_>],
+        builtin: &mut Builtin<T>,
         events: &mut [Event<'_, T, S>],
     ) -> Result<End<T>, SolveError> {
         let o = self.o;
@@ -348,6 +339,12 @@ impl<'o, T: Real, S: State<T>> Run<'o, T, S> {
         for m in monitors.iter_mut() {
             m.span(t0, t_end);
             m.start(t0, &self.y);
+        }
+        // The built-in detectors: called directly (not through the monitor
+        // list), after the user's monitors, so they see the final state.
+        let detect = builtin.active();
+        if detect {
+            Monitor::<T, S>::start(builtin, t0, &self.y);
         }
         let mut tracker = (!events.is_empty()).then(|| Tracker::start(events, t0, &self.y));
         if t_end == t0 {
@@ -513,6 +510,7 @@ impl<'o, T: Real, S: State<T>> Run<'o, T, S> {
 
             // Accepted.
             ctrl.commit(h, err);
+            stepper.complete(sys, &self.y_new);
             consecutive = 0;
             n_fixed += 1;
             {
@@ -564,6 +562,19 @@ impl<'o, T: Real, S: State<T>> Run<'o, T, S> {
                         stop = Some(status);
                         break;
                     }
+                }
+            }
+            if detect && stop.is_none() {
+                let mut acc = AcceptedStep {
+                    t_prev: t,
+                    t: t_new,
+                    h,
+                    err,
+                    stiffness,
+                    y: &mut self.y_new,
+                };
+                if let AfterStep::Stop(status) = Monitor::<T, S>::accepted(builtin, &mut acc) {
+                    stop = Some(status);
                 }
             }
             // Events, on this step's dense output (after projections, before

@@ -274,6 +274,9 @@ impl<T: Real, S: State<T>> Stepper<T, S> for MethodStepper<T, S> {
     ) -> T {
         delegate!(self, s => s.attempt(sys, t, y, h, y_new, norm))
     }
+    fn complete<F: System<T, S>>(&mut self, sys: &mut F, y_new: &S) {
+        delegate!(self, s => s.complete(sys, y_new))
+    }
     fn interpolate<F: System<T, S>>(&mut self, sys: &mut F, y: &S, y_new: &S, theta: T, out: &mut S) {
         delegate!(self, s => s.interpolate(sys, y, y_new, theta, out))
     }
@@ -282,6 +285,9 @@ impl<T: Real, S: State<T>> Stepper<T, S> for MethodStepper<T, S> {
     }
     fn accept<F: System<T, S>>(&mut self, sys: &mut F, t_new: T, y_new: &S, y_changed: bool) {
         delegate!(self, s => s.accept(sys, t_new, y_new, y_changed))
+    }
+    fn estimate_stiffness(&mut self, on: bool) {
+        delegate!(self, s => s.estimate_stiffness(on))
     }
     fn stiffness_estimate(&self) -> Option<T> {
         delegate!(self, s => s.stiffness_estimate())

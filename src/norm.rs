@@ -75,7 +75,7 @@ impl<T: Real> ErrorNorm<T> {
     }
 
     /// `sum_i (w_i err_i / sc_i)^2` (not divided by `n`).
-    #[inline]
+    #[inline(always)]
     pub fn sum_sq(&self, y: &[T], y_new: &[T], err: &[T]) -> T {
         let mut acc = T::zero();
         match (&self.rtol, &self.atol, &self.weights) {
@@ -126,7 +126,7 @@ impl<T: Real> ErrorNorm<T> {
     /// let n = norm.rms(&[1.0, 2.0], &[1.0, 2.0], &[1e-3, -1e-3]);
     /// assert!((n - 1.0).abs() < 1e-12);
     /// ```
-    #[inline]
+    #[inline(always)]
     pub fn rms(&self, y: &[T], y_new: &[T], err: &[T]) -> T {
         let n = T::lit(y.len().max(1) as f64);
         (self.sum_sq(y, y_new, err) / n).sqrt()

@@ -137,6 +137,14 @@ pub(crate) fn lincomb<T: Real, S: State<T>>(
     }
 }
 
+/// `out += sum_j scale c_j xs[j]` over the terms `(j, c_j)`.
+#[inline(always)]
+pub(crate) fn lincomb_add<T: Real, S: State<T>>(out: &mut [T], scale: T, terms: &[(usize, T)], xs: &[S]) {
+    for c in terms.chunks(4) {
+        pass::<T, S, false, false>(out, &[], scale, c, xs);
+    }
+}
+
 /// One pass of up to four terms. `INIT`: overwrite `out` (with `y + sum` when
 /// `BASE`, else `sum`); otherwise `out += sum`.
 #[inline(always)]
@@ -199,5 +207,42 @@ fn pass<T: Real, S: State<T>, const INIT: bool, const BASE: bool>(
         [(j0, c0), (j1, c1)] => go!((j0, c0), (j1, c1)),
         [(j0, c0), (j1, c1), (j2, c2)] => go!((j0, c0), (j1, c1), (j2, c2)),
         [(j0, c0), (j1, c1), (j2, c2), (j3, c3), ..] => go!((j0, c0), (j1, c1), (j2, c2), (j3, c3)),
+    }
+}
+
+/// [`lincomb`] with the coefficients given as a row of `f64` (the published
+/// data of a built-in tableau): `out = base + sum_j scale row_j xs[j]`.
+/// Meant to be inlined with `row` a compile-time constant, when the zero
+/// tests fold away and the terms become a fixed list.
+#[inline(always)]
+pub(crate) fn lincomb_row<T: Real, S: State<T>>(
+    out: &mut [T],
+    base: Option<&[T]>,
+    scale: T,
+    row: &[f64],
+    xs: &[S],
+) {
+    // Rows of up to 16 coefficients (every built-in tableau's) collect
+    // their nonzero terms in one fixed array; longer rows go in pieces.
+    const MAX: usize = 16;
+    let mut terms = [(0usize, T::zero()); MAX];
+    let (head, tail) = row.split_at(row.len().min(MAX));
+    let mut m = 0;
+    for (j, c) in head.iter().enumerate() {
+        if *c != 0.0 {
+            terms[m] = (j, T::lit(*c));
+            m += 1;
+        }
+    }
+    lincomb(out, base, scale, &terms[..m], xs);
+    for (piece, chunk) in tail.chunks(MAX).enumerate() {
+        let mut m = 0;
+        for (j, c) in chunk.iter().enumerate() {
+            if *c != 0.0 {
+                terms[m] = (MAX * (piece + 1) + j, T::lit(*c));
+                m += 1;
+            }
+        }
+        lincomb_add(out, scale, &terms[..m], xs);
     }
 }

@@ -1,6 +1,6 @@
 //! The generic explicit Runge–Kutta engine driven by [`Tableau`] data.
 
-use crate::state::{axpy, lincomb};
+use crate::state::{axpy, lincomb, lincomb_row};
 use crate::tableau::{ErrorEstimate, Tableau, TableauError};
 use crate::{ErrorNorm, Real, State, Stepper, System};
 
@@ -38,6 +38,17 @@ pub struct ExplicitRk<T, S> {
     last_t: T,
     last_h: T,
     extra_done: bool,
+    /// Whether the error estimate uses the first-same-as-last stage (DP5,
+    /// Tsit5): then `attempt` evaluates it; otherwise (DOP853) it is left to
+    /// `complete`, and rejected attempts never evaluate it.
+    fsal_eager: bool,
+    /// The FSAL stage of the last attempt is still to be evaluated.
+    fsal_pending: bool,
+    /// The compile-time specialised path for this tableau, if there is one.
+    fast: Fast,
+    /// Whether the stiffness estimate is computed (see
+    /// [`Stepper::estimate_stiffness`]).
+    stiff_wanted: bool,
     stiff: Option<T>,
 }
 
@@ -81,6 +92,8 @@ impl<T: Real, S: State<T>> ExplicitRk<T, S> {
         };
         let a_nz = a.iter().map(|r| nz(r)).collect();
         let (b_nz, e_nz, e3_nz) = (nz(&cv(tab.b)), nz(&e), nz(&e3));
+        let last = tab.stages() - 1;
+        let fsal_eager = tab.fsal && e_nz.iter().chain(&e3_nz).any(|(j, _)| *j == last);
         Ok(ExplicitRk {
             tab,
             a_nz,
@@ -95,6 +108,10 @@ impl<T: Real, S: State<T>> ExplicitRk<T, S> {
             last_t: T::zero(),
             last_h: T::zero(),
             extra_done: false,
+            fsal_eager,
+            fsal_pending: false,
+            fast: Fast::of(tab),
+            stiff_wanted: true,
             stiff: None,
         })
     }
@@ -118,6 +135,45 @@ impl<T: Real, S: State<T>> ExplicitRk<T, S> {
     ) {
         lincomb(w.ytmp.as_mut_slice(), Some(y.as_slice()), h, a_i, &w.k);
         sys.rhs(ti, &w.ytmp, &mut w.k[i]);
+    }
+
+    /// Evaluates a deferred first-same-as-last stage of the last attempt
+    /// (and the stiffness estimate that uses it).
+    #[inline]
+    fn complete_fsal<F: System<T, S>>(&mut self, sys: &mut F, y_new: &S) {
+        if !self.fsal_pending {
+            return;
+        }
+        self.fsal_pending = false;
+        let s = self.s;
+        if let Some(w) = self.ws.as_mut() {
+            sys.rhs(self.last_t + self.last_h, y_new, &mut w.k[s - 1]);
+            if self.stiff_wanted {
+                self.stiff = Self::stiffness(self.tab, w, y_new, self.last_h);
+            }
+        }
+    }
+
+    #[inline]
+    /// Hairer's stiffness test `|h lambda| ~ |h| ||k_j - k_i|| / ||Y_j - Y_i||`
+    /// for the tableau's stage pair `(i, j)` with `j` the FSAL stage, whose
+    /// stage point is `y_new`.
+    fn stiffness(tab: &Tableau, w: &Work<T, S>, y_new: &S, h: T) -> Option<T> {
+        match tab.stiffness_stages {
+            Some((i0, j0)) if tab.fsal && j0 == tab.stages() - 1 => {
+                let mut num = T::zero();
+                let mut den = T::zero();
+                let (ki, kj) = (w.k[i0].as_slice(), w.k[j0].as_slice());
+                for (((a, b), c), d) in kj.iter().zip(ki).zip(y_new.as_slice()).zip(w.ystiff.as_slice()) {
+                    let dk = *a - *b;
+                    let dy = *c - *d;
+                    num = num + dk * dk;
+                    den = den + dy * dy;
+                }
+                (den > T::zero()).then(|| h.abs() * (num / den).sqrt())
+            }
+            _ => None,
+        }
     }
 
     fn ensure_extra<F: System<T, S>>(&mut self, sys: &mut F, y: &S) {
@@ -241,75 +297,51 @@ impl<T: Real, S: State<T>> Stepper<T, S> for ExplicitRk<T, S> {
         if self.ws.is_none() {
             self.init(sys, t, y);
         }
-        let s = self.s;
-        let fsal = self.tab.fsal;
-        let stiff_pair = self.tab.stiffness_stages;
         let Some(w) = self.ws.as_mut() else {
             return T::nan();
         };
         self.last_t = t;
         self.last_h = h;
         self.extra_done = false;
-        let last_stage = if fsal { s - 1 } else { s };
-        for i in 1..last_stage {
-            Self::stage(&self.a_nz[i], w, sys, i, t + self.c[i] * h, y, h);
-            if let Some((i0, _)) = stiff_pair {
-                if i == i0 {
-                    w.ystiff.as_mut_slice().copy_from_slice(w.ytmp.as_slice());
-                }
-            }
-        }
-        // y_new = y + h sum b_i k_i
-        lincomb(y_new.as_mut_slice(), Some(y.as_slice()), h, &self.b_nz, &w.k);
-        if fsal {
-            sys.rhs(t + h, y_new, &mut w.k[s - 1]);
-        }
-        // Stiffness estimate |h lambda| ~ |h| ||k_j - k_i|| / ||Y_j - Y_i||
-        // (Hairer's test in DOPRI5), where stage j is the FSAL stage at y_new.
-        self.stiff = match stiff_pair {
-            Some((i0, j0)) if fsal && j0 == s - 1 => {
-                let mut num = T::zero();
-                let mut den = T::zero();
-                for n in 0..y.dim() {
-                    let dk = w.k[j0].as_slice()[n] - w.k[i0].as_slice()[n];
-                    let dy = y_new.as_slice()[n] - w.ystiff.as_slice()[n];
-                    num = num + dk * dk;
-                    den = den + dy * dy;
-                }
-                if den > T::zero() {
-                    Some(h.abs() * (num / den).sqrt())
-                } else {
-                    None
-                }
-            }
-            _ => None,
+        let step = Step {
+            t,
+            y,
+            h,
+            y_new,
+            norm,
+            stiff: self.stiff_wanted,
         };
-        match self.tab.error {
-            ErrorEstimate::None => T::zero(),
-            ErrorEstimate::Embedded(_) => {
-                lincomb(w.err.as_mut_slice(), None, h, &self.e_nz, &w.k);
-                norm.rms(y.as_slice(), y_new.as_slice(), w.err.as_slice())
+        let out = match self.fast {
+            // The built-in workhorses: the same algorithm with the tableau a
+            // compile-time constant, so the stage loops unroll, zero
+            // coefficients vanish and the coefficients become immediates.
+            Fast::Dp5 => run(w, sys, step, &Static(&crate::tableau::DORMAND_PRINCE_54), true),
+            Fast::Tsit5 => run(w, sys, step, &Static(&crate::tableau::TSITOURAS_54), true),
+            Fast::Dop853 => run(w, sys, step, &Static(&crate::tableau::DORMAND_PRINCE_853), false),
+            Fast::Vern9 => run(w, sys, step, &Static(&crate::tableau::VERNER_98), false),
+            Fast::No => {
+                let dynamic = Dynamic {
+                    tab: self.tab,
+                    c: &self.c,
+                    a_nz: &self.a_nz,
+                    b_nz: &self.b_nz,
+                    e_nz: &self.e_nz,
+                    e3_nz: &self.e3_nz,
+                };
+                run(w, sys, step, &dynamic, self.fsal_eager)
             }
-            ErrorEstimate::Combined53 { .. } => {
-                lincomb(w.err.as_mut_slice(), None, T::one(), &self.e_nz, &w.k);
-                lincomb(w.err3.as_mut_slice(), None, T::one(), &self.e3_nz, &w.k);
-                let (s5, s3) = norm.sum_sq_pair(
-                    y.as_slice(),
-                    y_new.as_slice(),
-                    w.err.as_slice(),
-                    w.err3.as_slice(),
-                );
-                let mut deno = s5 + T::lit(0.01) * s3;
-                if deno <= T::zero() {
-                    deno = T::one();
-                }
-                let n = T::lit(y.dim().max(1) as f64);
-                h.abs() * s5 / (n * deno).sqrt()
-            }
-        }
+        };
+        self.stiff = out.stiff;
+        self.fsal_pending = out.fsal_pending;
+        out.err
+    }
+
+    fn complete<F: System<T, S>>(&mut self, sys: &mut F, y_new: &S) {
+        self.complete_fsal(sys, y_new);
     }
 
     fn interpolate<F: System<T, S>>(&mut self, sys: &mut F, y: &S, y_new: &S, theta: T, out: &mut S) {
+        self.complete_fsal(sys, y_new);
         if self.tab.dense.is_none() {
             self.hermite(sys, y, y_new, theta, out);
             return;
@@ -328,6 +360,7 @@ impl<T: Real, S: State<T>> Stepper<T, S> for ExplicitRk<T, S> {
     }
 
     fn dense_coefficients<F: System<T, S>>(&mut self, sys: &mut F, y: &S, y_new: &S, out: &mut Vec<S>) {
+        self.complete_fsal(sys, y_new);
         out.clear();
         out.push(y.clone());
         if self.tab.dense.is_none() {
@@ -377,6 +410,11 @@ impl<T: Real, S: State<T>> Stepper<T, S> for ExplicitRk<T, S> {
     }
 
     fn accept<F: System<T, S>>(&mut self, sys: &mut F, t_new: T, y_new: &S, y_changed: bool) {
+        if y_changed {
+            // The FSAL stage would be recomputed below anyway.
+            self.fsal_pending = false;
+        }
+        self.complete_fsal(sys, y_new);
         let s = self.s;
         let fsal = self.tab.fsal;
         let Some(w) = self.ws.as_mut() else { return };
@@ -387,8 +425,240 @@ impl<T: Real, S: State<T>> Stepper<T, S> for ExplicitRk<T, S> {
         }
     }
 
+    fn estimate_stiffness(&mut self, on: bool) {
+        self.stiff_wanted = on;
+    }
+
     fn stiffness_estimate(&self) -> Option<T> {
         self.stiff
+    }
+}
+
+/// Which built-in tableau runs through the compile-time specialised step.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Fast {
+    Dp5,
+    Tsit5,
+    Dop853,
+    Vern9,
+    No,
+}
+
+impl Fast {
+    fn of(tab: &'static Tableau) -> Fast {
+        use crate::tableau::{DORMAND_PRINCE_54, DORMAND_PRINCE_853, TSITOURAS_54, VERNER_98};
+        // The tableau consts are compared by content (the addresses of
+        // promoted consts are not guaranteed to be unique).
+        if *tab == DORMAND_PRINCE_54 {
+            Fast::Dp5
+        } else if *tab == TSITOURAS_54 {
+            Fast::Tsit5
+        } else if *tab == DORMAND_PRINCE_853 {
+            Fast::Dop853
+        } else if *tab == VERNER_98 {
+            Fast::Vern9
+        } else {
+            Fast::No
+        }
+    }
+}
+
+/// The inputs of one attempt.
+struct Step<'a, T, S> {
+    t: T,
+    y: &'a S,
+    h: T,
+    y_new: &'a mut S,
+    norm: &'a ErrorNorm<T>,
+    /// Whether to compute the stiffness estimate.
+    stiff: bool,
+}
+
+/// What an attempt leaves behind.
+struct Outcome<T> {
+    err: T,
+    stiff: Option<T>,
+    fsal_pending: bool,
+}
+
+/// Where the stage combinations take their coefficients from.
+trait Coefficients<T: Real, S: State<T>> {
+    fn tab(&self) -> &'static Tableau;
+    /// The node `c_i` as `T`.
+    fn c(&self, i: usize) -> T;
+    /// `out = y + h sum_j a_ij k_j`.
+    fn stage(&self, i: usize, out: &mut [T], y: &[T], h: T, k: &[S]);
+    /// `out = y + h sum_j b_j k_j`.
+    fn solution(&self, out: &mut [T], y: &[T], h: T, k: &[S]);
+    /// `out = scale sum_j e_j k_j` (e5 for the combined estimator).
+    fn error(&self, out: &mut [T], scale: T, k: &[S]);
+    /// `out = sum_j e3_j k_j` (the combined estimator only).
+    fn error3(&self, out: &mut [T], k: &[S]);
+}
+
+/// Coefficients converted once and stored as nonzero lists (any tableau).
+struct Dynamic<'a, T> {
+    tab: &'static Tableau,
+    c: &'a [T],
+    a_nz: &'a [Vec<(usize, T)>],
+    b_nz: &'a [(usize, T)],
+    e_nz: &'a [(usize, T)],
+    e3_nz: &'a [(usize, T)],
+}
+
+impl<T: Real, S: State<T>> Coefficients<T, S> for Dynamic<'_, T> {
+    fn tab(&self) -> &'static Tableau {
+        self.tab
+    }
+    #[inline(always)]
+    fn c(&self, i: usize) -> T {
+        self.c[i]
+    }
+    #[inline(always)]
+    fn stage(&self, i: usize, out: &mut [T], y: &[T], h: T, k: &[S]) {
+        lincomb(out, Some(y), h, &self.a_nz[i], k);
+    }
+    #[inline(always)]
+    fn solution(&self, out: &mut [T], y: &[T], h: T, k: &[S]) {
+        lincomb(out, Some(y), h, self.b_nz, k);
+    }
+    #[inline(always)]
+    fn error(&self, out: &mut [T], scale: T, k: &[S]) {
+        lincomb(out, None, scale, self.e_nz, k);
+    }
+    #[inline(always)]
+    fn error3(&self, out: &mut [T], k: &[S]) {
+        lincomb(out, None, T::one(), self.e3_nz, k);
+    }
+}
+
+/// A built-in tableau read straight from its `const` data: after inlining,
+/// every coefficient is a compile-time constant.
+struct Static(&'static Tableau);
+
+impl<T: Real, S: State<T>> Coefficients<T, S> for Static {
+    #[inline(always)]
+    fn tab(&self) -> &'static Tableau {
+        self.0
+    }
+    #[inline(always)]
+    fn c(&self, i: usize) -> T {
+        T::lit(self.0.c[i])
+    }
+    #[inline(always)]
+    fn stage(&self, i: usize, out: &mut [T], y: &[T], h: T, k: &[S]) {
+        lincomb_row(out, Some(y), h, self.0.a[i], k);
+    }
+    #[inline(always)]
+    fn solution(&self, out: &mut [T], y: &[T], h: T, k: &[S]) {
+        lincomb_row(out, Some(y), h, self.0.b, k);
+    }
+    #[inline(always)]
+    fn error(&self, out: &mut [T], scale: T, k: &[S]) {
+        let e = match self.0.error {
+            ErrorEstimate::Embedded(e) | ErrorEstimate::Combined53 { e5: e, .. } => e,
+            ErrorEstimate::None => &[],
+        };
+        lincomb_row(out, None, scale, e, k);
+    }
+    #[inline(always)]
+    fn error3(&self, out: &mut [T], k: &[S]) {
+        let e3 = match self.0.error {
+            ErrorEstimate::Combined53 { e3, .. } => e3,
+            _ => &[],
+        };
+        lincomb_row(out, None, T::one(), e3, k);
+    }
+}
+
+/// One attempt: the stages, the solution, the FSAL stage when the error
+/// estimate needs it (`fsal_eager`), the stiffness estimate and the error.
+#[inline(always)]
+fn run<T: Real, S: State<T>, F: System<T, S>, C: Coefficients<T, S>>(
+    w: &mut Work<T, S>,
+    sys: &mut F,
+    step: Step<'_, T, S>,
+    coef: &C,
+    fsal_eager: bool,
+) -> Outcome<T> {
+    let Step {
+        t,
+        y,
+        h,
+        y_new,
+        norm,
+        stiff: want_stiff,
+    } = step;
+    let tab = coef.tab();
+    let stiff_stage = tab.stiffness_stages.filter(|_| want_stiff).map(|(i0, _)| i0);
+    let s = tab.stages();
+    let fsal = tab.fsal;
+    let last_stage = if fsal { s - 1 } else { s };
+    // Unrolled by hand: with a constant tableau every stage index is then a
+    // constant and its row of A folds into the code (the compiler does not
+    // unroll a loop whose body holds the right-hand side).
+    macro_rules! stage {
+        ($i:expr) => {{
+            let i = $i;
+            let (done, rest) = w.k.split_at_mut(i);
+            coef.stage(i, w.ytmp.as_mut_slice(), y.as_slice(), h, done);
+            sys.rhs(t + coef.c(i) * h, &w.ytmp, &mut rest[0]);
+            if stiff_stage == Some(i) {
+                w.ystiff.as_mut_slice().copy_from_slice(w.ytmp.as_slice());
+            }
+        }};
+    }
+    macro_rules! stages {
+        ($($i:literal)*) => {$(
+            if $i < last_stage {
+                stage!($i);
+            }
+        )*};
+    }
+    stages!(1 2 3 4 5 6 7 8 9 10 11 12 13 14 15);
+    for i in 16..last_stage {
+        stage!(i);
+    }
+    coef.solution(y_new.as_mut_slice(), y.as_slice(), h, &w.k);
+    let mut stiff = None;
+    let mut fsal_pending = false;
+    if fsal {
+        if fsal_eager {
+            sys.rhs(t + h, y_new, &mut w.k[s - 1]);
+            if want_stiff {
+                stiff = ExplicitRk::<T, S>::stiffness(tab, w, y_new, h);
+            }
+        } else {
+            fsal_pending = true;
+        }
+    }
+    let err = match tab.error {
+        ErrorEstimate::None => T::zero(),
+        ErrorEstimate::Embedded(_) => {
+            coef.error(w.err.as_mut_slice(), h, &w.k);
+            norm.rms(y.as_slice(), y_new.as_slice(), w.err.as_slice())
+        }
+        ErrorEstimate::Combined53 { .. } => {
+            coef.error(w.err.as_mut_slice(), T::one(), &w.k);
+            coef.error3(w.err3.as_mut_slice(), &w.k);
+            let (s5, s3) = norm.sum_sq_pair(
+                y.as_slice(),
+                y_new.as_slice(),
+                w.err.as_slice(),
+                w.err3.as_slice(),
+            );
+            let mut deno = s5 + T::lit(0.01) * s3;
+            if deno <= T::zero() {
+                deno = T::one();
+            }
+            let n = T::lit(y.dim().max(1) as f64);
+            h.abs() * s5 / (n * deno).sqrt()
+        }
+    };
+    Outcome {
+        err,
+        stiff,
+        fsal_pending,
     }
 }
 

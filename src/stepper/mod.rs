@@ -17,7 +17,8 @@ use crate::{ErrorNorm, Real, State, System};
 /// One-step method with an error estimate and a continuous extension.
 ///
 /// The driver calls, per solve: [`init`](Stepper::init) once; then for every
-/// attempt [`attempt`](Stepper::attempt); for an accepted attempt, possibly
+/// attempt [`attempt`](Stepper::attempt); for an accepted attempt
+/// [`complete`](Stepper::complete), possibly
 /// [`interpolate`](Stepper::interpolate) /
 /// [`dense_coefficients`](Stepper::dense_coefficients), then
 /// [`accept`](Stepper::accept). A rejected attempt is simply followed by
@@ -62,6 +63,13 @@ pub trait Stepper<T: Real, S: State<T>> {
         y_new: &mut S,
         norm: &ErrorNorm<T>,
     ) -> T;
+    /// The controller accepted the last attempt (called before any
+    /// interpolation, [`stiffness_estimate`](Stepper::stiffness_estimate) or
+    /// [`accept`](Stepper::accept) of it). A method whose error estimate does
+    /// not need its first-same-as-last stage evaluates that stage here rather
+    /// than in `attempt`, so rejected attempts do not pay for it (as Hairer's
+    /// DOP853 does). The default does nothing.
+    fn complete<F: System<T, S>>(&mut self, _sys: &mut F, _y_new: &S) {}
     /// Dense output of the last attempt at `t + theta h` (`theta` in [0, 1]).
     fn interpolate<F: System<T, S>>(&mut self, sys: &mut F, y: &S, y_new: &S, theta: T, out: &mut S);
     /// Coefficients `c_m` of the last attempt's interpolant in powers of
@@ -72,6 +80,10 @@ pub trait Stepper<T: Real, S: State<T>> {
     /// `(t_new, y_new)`; `y_changed` says whether a monitor modified `y_new`
     /// after the attempt (then a first-same-as-last stage must be recomputed).
     fn accept<F: System<T, S>>(&mut self, sys: &mut F, t_new: T, y_new: &S, y_changed: bool);
+    /// Whether [`stiffness_estimate`](Stepper::stiffness_estimate) will be
+    /// read in this solve (the driver says so before `init`; a stepper may
+    /// skip the estimate's work when it is not). The default ignores it.
+    fn estimate_stiffness(&mut self, _on: bool) {}
     /// An estimate of `|h lambda|` for the dominant eigenvalue from the last
     /// attempt's stages, if the method can provide one cheaply.
     fn stiffness_estimate(&self) -> Option<T> {
