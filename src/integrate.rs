@@ -44,12 +44,13 @@ pub struct Integrator<'m, T: Real, S: State<T>, St, C = PiController<T>> {
 
 impl<'m, T: Real, S: State<T>, St: Stepper<T, S>> Integrator<'m, T, S, St, PiController<T>> {
     /// An integrator with default options and the PI controller tuned for
-    /// the stepper (Hairer's `beta`).
+    /// the stepper (Hairer's `beta` and step-ratio limits).
     pub fn new(stepper: St) -> Self {
         let beta = stepper.default_pi_beta();
+        let limits = stepper.default_limits();
         Integrator {
             stepper,
-            controller: PiController::new(beta),
+            controller: PiController::new(beta).with_limits(limits),
             options: Options::default(),
             monitors: Vec::new(),
             events: Vec::new(),

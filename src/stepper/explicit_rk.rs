@@ -256,6 +256,18 @@ impl<T: Real, S: State<T>> Stepper<T, S> for ExplicitRk<T, S> {
     fn default_pi_beta(&self) -> T {
         T::lit(self.tab.pi_beta)
     }
+    fn default_limits(&self) -> crate::controller::Limits<T> {
+        if self.fast == Fast::Dop853 {
+            // dop853.f: FAC1 = 0.333, FAC2 = 6 (HNW I, Sect. II.10).
+            crate::controller::Limits {
+                safety: T::lit(0.9),
+                min_factor: T::lit(0.333),
+                max_factor: T::lit(6.0),
+            }
+        } else {
+            crate::controller::Limits::default()
+        }
+    }
 
     fn init<F: System<T, S>>(&mut self, sys: &mut F, t0: T, y0: &S) {
         let nk = self.s + self.extra_c.len();

@@ -12,6 +12,7 @@ mod step_doubling;
 pub use explicit_rk::ExplicitRk;
 pub use step_doubling::StepDoubling;
 
+use crate::controller::Limits;
 use crate::{ErrorNorm, Real, State, System};
 
 /// One-step method with an error estimate and a continuous extension.
@@ -44,6 +45,13 @@ pub trait Stepper<T: Real, S: State<T>> {
     /// The PI-controller `beta` this method is tuned for.
     fn default_pi_beta(&self) -> T {
         T::zero()
+    }
+    /// The step-ratio limits the method's authors tuned it with (used by
+    /// [`Integrator::new`](crate::Integrator::new) for its default PI
+    /// controller): Hairer's DOP853 uses `[0.333, 6]`, everything else the
+    /// DOPRI5 values `[0.2, 10]` of [`Limits::default`].
+    fn default_limits(&self) -> Limits<T> {
+        Limits::default()
     }
     /// Prepares the workspace for a solve starting at `(t0, y0)` and
     /// evaluates `f(t0, y0)`. Called once per solve; the only place a stepper
