@@ -161,15 +161,34 @@ impl<T: Real, S: State<T>> ExplicitRk<T, S> {
     fn stiffness(tab: &Tableau, w: &Work<T, S>, y_new: &S, h: T) -> Option<T> {
         match tab.stiffness_stages {
             Some((i0, j0)) if tab.fsal && j0 == tab.stages() - 1 => {
-                let mut num = T::zero();
-                let mut den = T::zero();
                 let (ki, kj) = (w.k[i0].as_slice(), w.k[j0].as_slice());
-                for (((a, b), c), d) in kj.iter().zip(ki).zip(y_new.as_slice()).zip(w.ystiff.as_slice()) {
-                    let dk = *a - *b;
-                    let dy = *c - *d;
-                    num = num + dk * dk;
-                    den = den + dy * dy;
+                let yi = if stiff_point_in_ytmp(tab) {
+                    w.ytmp.as_slice()
+                } else {
+                    w.ystiff.as_slice()
+                };
+                let n = ki.len();
+                let (kj, yn, yi) = (&kj[..n], &y_new.as_slice()[..n], &yi[..n]);
+                // Four partial sums each, so the loop vectorises.
+                let mut num = [T::zero(); 4];
+                let mut den = [T::zero(); 4];
+                let full = n / 4 * 4;
+                for b in (0..full).step_by(4) {
+                    for l in 0..4 {
+                        let dk = kj[b + l] - ki[b + l];
+                        let dy = yn[b + l] - yi[b + l];
+                        num[l] = num[l] + dk * dk;
+                        den[l] = den[l] + dy * dy;
+                    }
                 }
+                for i in full..n {
+                    let dk = kj[i] - ki[i];
+                    let dy = yn[i] - yi[i];
+                    num[0] = num[0] + dk * dk;
+                    den[0] = den[0] + dy * dy;
+                }
+                let num = (num[0] + num[1]) + (num[2] + num[3]);
+                let den = (den[0] + den[1]) + (den[2] + den[3]);
                 (den > T::zero()).then(|| h.abs() * (num / den).sqrt())
             }
             _ => None,
@@ -324,13 +343,11 @@ impl<T: Real, S: State<T>> Stepper<T, S> for ExplicitRk<T, S> {
             stiff: self.stiff_wanted,
         };
         let out = match self.fast {
-            // The built-in workhorses: the same algorithm with the tableau a
+            // The two workhorses: the same algorithm with the tableau a
             // compile-time constant, so the stage loops unroll, zero
             // coefficients vanish and the coefficients become immediates.
             Fast::Dp5 => run(w, sys, step, &Static(&crate::tableau::DORMAND_PRINCE_54), true),
-            Fast::Tsit5 => run(w, sys, step, &Static(&crate::tableau::TSITOURAS_54), true),
             Fast::Dop853 => run(w, sys, step, &Static(&crate::tableau::DORMAND_PRINCE_853), false),
-            Fast::Vern9 => run(w, sys, step, &Static(&crate::tableau::VERNER_98), false),
             Fast::No => {
                 let dynamic = Dynamic {
                     tab: self.tab,
@@ -446,29 +463,33 @@ impl<T: Real, S: State<T>> Stepper<T, S> for ExplicitRk<T, S> {
     }
 }
 
+/// Whether the stage point of the stiffness test's first stage is still in
+/// `ytmp` when the estimate is made: true when it is the last stage before
+/// the FSAL stage (DP5, DOP853), since nothing writes `ytmp` after it until
+/// the next attempt (dense-output extra stages are only computed after the
+/// FSAL stage and the estimate). Otherwise the stage point is copied aside.
+#[inline(always)]
+fn stiff_point_in_ytmp(tab: &Tableau) -> bool {
+    matches!(tab.stiffness_stages, Some((i0, j0)) if tab.fsal && j0 == tab.stages() - 1 && i0 + 2 == tab.stages())
+}
+
 /// Which built-in tableau runs through the compile-time specialised step.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Fast {
     Dp5,
-    Tsit5,
     Dop853,
-    Vern9,
     No,
 }
 
 impl Fast {
     fn of(tab: &'static Tableau) -> Fast {
-        use crate::tableau::{DORMAND_PRINCE_54, DORMAND_PRINCE_853, TSITOURAS_54, VERNER_98};
+        use crate::tableau::{DORMAND_PRINCE_54, DORMAND_PRINCE_853};
         // The tableau consts are compared by content (the addresses of
         // promoted consts are not guaranteed to be unique).
         if *tab == DORMAND_PRINCE_54 {
             Fast::Dp5
-        } else if *tab == TSITOURAS_54 {
-            Fast::Tsit5
         } else if *tab == DORMAND_PRINCE_853 {
             Fast::Dop853
-        } else if *tab == VERNER_98 {
-            Fast::Vern9
         } else {
             Fast::No
         }
@@ -495,6 +516,9 @@ struct Outcome<T> {
 
 /// Where the stage combinations take their coefficients from.
 trait Coefficients<T: Real, S: State<T>> {
+    /// Unroll the stage loop (pays off only when the coefficients are
+    /// compile-time constants; costs compile time and code size).
+    const UNROLL: bool;
     fn tab(&self) -> &'static Tableau;
     /// The node `c_i` as `T`.
     fn c(&self, i: usize) -> T;
@@ -519,6 +543,7 @@ struct Dynamic<'a, T> {
 }
 
 impl<T: Real, S: State<T>> Coefficients<T, S> for Dynamic<'_, T> {
+    const UNROLL: bool = false;
     fn tab(&self) -> &'static Tableau {
         self.tab
     }
@@ -549,6 +574,7 @@ impl<T: Real, S: State<T>> Coefficients<T, S> for Dynamic<'_, T> {
 struct Static(&'static Tableau);
 
 impl<T: Real, S: State<T>> Coefficients<T, S> for Static {
+    const UNROLL: bool = true;
     #[inline(always)]
     fn tab(&self) -> &'static Tableau {
         self.0
@@ -615,7 +641,7 @@ fn run<T: Real, S: State<T>, F: System<T, S>, C: Coefficients<T, S>>(
             let (done, rest) = w.k.split_at_mut(i);
             coef.stage(i, w.ytmp.as_mut_slice(), y.as_slice(), h, done);
             sys.rhs(t + coef.c(i) * h, &w.ytmp, &mut rest[0]);
-            if stiff_stage == Some(i) {
+            if stiff_stage == Some(i) && !stiff_point_in_ytmp(tab) {
                 w.ystiff.as_mut_slice().copy_from_slice(w.ytmp.as_slice());
             }
         }};
@@ -627,9 +653,15 @@ fn run<T: Real, S: State<T>, F: System<T, S>, C: Coefficients<T, S>>(
             }
         )*};
     }
-    stages!(1 2 3 4 5 6 7 8 9 10 11 12 13 14 15);
-    for i in 16..last_stage {
-        stage!(i);
+    if C::UNROLL {
+        stages!(1 2 3 4 5 6 7 8 9 10 11 12 13 14 15);
+        for i in 16..last_stage {
+            stage!(i);
+        }
+    } else {
+        for i in 1..last_stage {
+            stage!(i);
+        }
     }
     coef.solution(y_new.as_mut_slice(), y.as_slice(), h, &w.k);
     let mut stiff = None;
