@@ -114,7 +114,7 @@ pub(crate) fn axpy<T: Real>(o: &mut [T], a: T, x: &[T]) {
 /// zero when `None`) over the terms `(j, c_j)`.
 ///
 /// This is the kernel every Runge–Kutta stage, solution and error estimate
-/// goes through. It writes each output component once per group of eight
+/// goes through. It writes each output component once per group of four
 /// terms (rather than once per term), which keeps a small state in registers
 /// and cuts the memory traffic of a large one. The sum is accumulated left
 /// to right exactly as the term-by-term `axpy` sequence would, so the result
@@ -127,7 +127,7 @@ pub(crate) fn lincomb<T: Real, S: State<T>>(
     terms: &[(usize, T)],
     xs: &[S],
 ) {
-    let mut chunks = terms.chunks(8);
+    let mut chunks = terms.chunks(4);
     let head = chunks.next().unwrap_or(&[]);
     match base {
         Some(y) => pass::<T, S, true, true>(out, y, scale, head, xs),
@@ -138,15 +138,7 @@ pub(crate) fn lincomb<T: Real, S: State<T>>(
     }
 }
 
-/// `out += sum_j scale c_j xs[j]` over the terms `(j, c_j)`.
-#[inline(always)]
-pub(crate) fn lincomb_add<T: Real, S: State<T>>(out: &mut [T], scale: T, terms: &[(usize, T)], xs: &[S]) {
-    for c in terms.chunks(8) {
-        pass::<T, S, false, false>(out, &[], scale, c, xs);
-    }
-}
-
-/// One pass of up to eight terms. `INIT`: overwrite `out` (with `y + sum` when
+/// One pass of up to four terms. `INIT`: overwrite `out` (with `y + sum` when
 /// `BASE`, else `sum`); otherwise `out += sum`.
 #[inline(always)]
 fn pass<T: Real, S: State<T>, const INIT: bool, const BASE: bool>(
@@ -207,41 +199,16 @@ fn pass<T: Real, S: State<T>, const INIT: bool, const BASE: bool>(
         [(j0, c0)] => go!((j0, c0)),
         [(j0, c0), (j1, c1)] => go!((j0, c0), (j1, c1)),
         [(j0, c0), (j1, c1), (j2, c2)] => go!((j0, c0), (j1, c1), (j2, c2)),
-        [(j0, c0), (j1, c1), (j2, c2), (j3, c3)] => go!((j0, c0), (j1, c1), (j2, c2), (j3, c3)),
-        [(j0, c0), (j1, c1), (j2, c2), (j3, c3), (j4, c4)] => {
-            go!((j0, c0), (j1, c1), (j2, c2), (j3, c3), (j4, c4))
-        }
-        [(j0, c0), (j1, c1), (j2, c2), (j3, c3), (j4, c4), (j5, c5)] => {
-            go!((j0, c0), (j1, c1), (j2, c2), (j3, c3), (j4, c4), (j5, c5))
-        }
-        [(j0, c0), (j1, c1), (j2, c2), (j3, c3), (j4, c4), (j5, c5), (j6, c6)] => {
-            go!(
-                (j0, c0),
-                (j1, c1),
-                (j2, c2),
-                (j3, c3),
-                (j4, c4),
-                (j5, c5),
-                (j6, c6)
-            )
-        }
-        [(j0, c0), (j1, c1), (j2, c2), (j3, c3), (j4, c4), (j5, c5), (j6, c6), (j7, c7), ..] => go!(
-            (j0, c0),
-            (j1, c1),
-            (j2, c2),
-            (j3, c3),
-            (j4, c4),
-            (j5, c5),
-            (j6, c6),
-            (j7, c7)
-        ),
+        [(j0, c0), (j1, c1), (j2, c2), (j3, c3), ..] => go!((j0, c0), (j1, c1), (j2, c2), (j3, c3)),
     }
 }
 
 /// [`lincomb`] with the coefficients given as a row of `f64` (the published
 /// data of a built-in tableau): `out = base + sum_j scale row_j xs[j]`.
-/// Meant to be inlined with `row` a compile-time constant, when the zero
-/// tests fold away and the terms become a fixed list.
+/// Meant to be inlined with `row` a compile-time constant: the loop over the
+/// row then unrolls, the zero tests fold away and the coefficients become
+/// immediates. One pass over the components, two at a time (see
+/// [`lincomb`]); the sum runs left to right, as in the term-by-term form.
 #[inline(always)]
 pub(crate) fn lincomb_row<T: Real, S: State<T>>(
     out: &mut [T],
@@ -250,27 +217,44 @@ pub(crate) fn lincomb_row<T: Real, S: State<T>>(
     row: &[f64],
     xs: &[S],
 ) {
-    // Rows of up to 16 coefficients (every built-in tableau's) collect
-    // their nonzero terms in one fixed array; longer rows go in pieces.
+    let n = out.len();
+    // Every operand sliced to `n` once, up front (one bounds check each).
     const MAX: usize = 16;
-    let mut terms = [(0usize, T::zero()); MAX];
-    let (head, tail) = row.split_at(row.len().min(MAX));
-    let mut m = 0;
-    for (j, c) in head.iter().enumerate() {
-        if *c != 0.0 {
-            terms[m] = (j, T::lit(*c));
-            m += 1;
-        }
+    assert!(
+        row.len() <= MAX,
+        "lincomb_row: rows of at most {MAX} coefficients"
+    );
+    let empty: &[T] = &[];
+    let mut x = [empty; MAX];
+    for (xj, s) in x.iter_mut().zip(&xs[..row.len()]) {
+        *xj = &s.as_slice()[..n];
     }
-    lincomb(out, base, scale, &terms[..m], xs);
-    for (piece, chunk) in tail.chunks(MAX).enumerate() {
-        let mut m = 0;
-        for (j, c) in chunk.iter().enumerate() {
+    let y = base.map(|y| &y[..n]);
+    let start = |i: usize| match y {
+        Some(y) => y[i],
+        None => T::zero(),
+    };
+    let mut i = 0;
+    while i + 1 < n {
+        let (mut a0, mut a1) = (start(i), start(i + 1));
+        for (c, xj) in row.iter().zip(&x) {
             if *c != 0.0 {
-                terms[m] = (MAX * (piece + 1) + j, T::lit(*c));
-                m += 1;
+                let c = scale * T::lit(*c);
+                a0 = a0 + c * xj[i];
+                a1 = a1 + c * xj[i + 1];
             }
         }
-        lincomb_add(out, scale, &terms[..m], xs);
+        out[i] = a0;
+        out[i + 1] = a1;
+        i += 2;
+    }
+    if i < n {
+        let mut a0 = start(i);
+        for (c, xj) in row.iter().zip(&x) {
+            if *c != 0.0 {
+                a0 = a0 + scale * T::lit(*c) * xj[i];
+            }
+        }
+        out[i] = a0;
     }
 }
