@@ -10,11 +10,15 @@
 //! ratio library / hand-written. The median round is printed after it, as a
 //! measure of the noise.
 //!
+//! Writes `target/plots/large_state.svg` (ns per step against n, log-log).
+//!
 //! Run: `cargo run --release --example large_state` (about 15 s;
 //! `-- --rounds 15` for more rounds, default 7).
 
 #[path = "../benches/common/heat.rs"]
 mod heat;
+#[path = "common/plot.rs"]
+mod plot;
 
 use heat::{Case, Variant, SIZES};
 use std::hint::black_box;
@@ -37,6 +41,7 @@ fn main() {
     };
     let mut rows = Vec::new();
     let mut medians = Vec::new();
+    let mut curves: [Vec<(f64, f64)>; 3] = Default::default();
     for n in SIZES {
         let (mut case, report) = Case::new(n);
         println!("{report}");
@@ -60,6 +65,9 @@ fn main() {
         let best: Vec<f64> = times.iter().map(|t| t[0]).collect();
         let median: Vec<f64> = times.iter().map(|t| t[t.len() / 2]).collect();
         let nf = n as f64;
+        for (c, b) in curves.iter_mut().zip(&best) {
+            c.push((nf, *b));
+        }
         rows.push(format!(
             "| {n} | {:.0} | {:.0} | {:.0} | {:.2} | {:.2} | {:.2} / {:.2} / {:.2} |",
             best[0],
@@ -94,5 +102,27 @@ fn main() {
     println!();
     for m in &medians {
         println!("{m}");
+    }
+    let names = [
+        "odestride DP5, adaptive",
+        "odestride DP5, fixed step",
+        "hand-written DP5 loop",
+    ];
+    let series: Vec<plot::Series> = names
+        .iter()
+        .zip(curves)
+        .map(|(name, pts)| plot::Series::line(*name, pts))
+        .collect();
+    let fig = plot::Figure {
+        title: "heat equation, DVector: ns per step vs unknowns",
+        x_label: "n (unknowns)",
+        y_label: "ns per step",
+        x_scale: plot::Scale::Log,
+        y_scale: plot::Scale::Log,
+        equal_aspect: false,
+    };
+    match plot::plot("large_state.svg", &fig, &series) {
+        Ok(path) => println!("wrote {}", path.display()),
+        Err(e) => eprintln!("plot failed: {e}"),
     }
 }

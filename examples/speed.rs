@@ -4,8 +4,9 @@
 //!
 //! For every problem, solver and tolerance rtol = atol = 1e-4 ... 1e-12 it
 //! records the achieved max-norm error against the problem's reference,
-//! nfev, accepted/rejected steps and the seconds per solve (the fastest of
-//! five batches, each batch long enough to take >= 20 ms). Writes
+//! nfev, accepted/rejected steps and the seconds per solve (all six solvers
+//! of one problem and tolerance are timed in nine interleaved rounds of
+//! about 10 ms each; the fastest round of each counts). Writes
 //! `target/plots/speed.csv`, one log-log SVG per problem
 //! (`target/plots/speed_<problem>.svg`, seconds against error) and prints the
 //! rtol = 1e-6 and 1e-10 rows with the time ratio odestride / ode_solvers.
@@ -42,36 +43,55 @@ struct Row {
     seconds: f64,
 }
 
-/// Seconds per solve: the fastest of five batches of >= 20 ms each.
-fn time_it(mut f: impl FnMut()) -> f64 {
+/// Batch size for about 10 ms per batch.
+fn reps_for(mut f: impl FnMut()) -> usize {
     let t = Instant::now();
     f();
     let once = t.elapsed().as_secs_f64().max(1e-7);
-    let reps = ((0.02 / once).ceil() as usize).clamp(1, 100_000);
-    let mut best = f64::INFINITY;
-    for _ in 0..5 {
-        let t = Instant::now();
-        for _ in 0..reps {
-            f();
-        }
-        best = best.min(t.elapsed().as_secs_f64() / reps as f64);
-    }
-    best
+    ((0.01 / once).ceil() as usize).clamp(1, 100_000)
 }
 
+/// Seconds per call over one batch.
+fn batch(reps: usize, mut f: impl FnMut()) -> f64 {
+    let t = Instant::now();
+    for _ in 0..reps {
+        f();
+    }
+    t.elapsed().as_secs_f64() / reps as f64
+}
+
+/// Rounds of the interleaved timing (the fastest round of each solver counts).
+const ROUNDS: usize = 9;
+
 fn run<const N: usize, P: Problem<N>>(tols: &[f64], cfg: Config, rows: &mut Vec<Row>) {
-    for solver in Solver::ALL {
-        for &tol in tols {
-            let out = solve::<N, P>(solver, tol, cfg);
-            let seconds = time_it(|| {
-                black_box(solve::<N, P>(solver, black_box(tol), cfg));
-            });
+    for &tol in tols {
+        // All solvers of one (problem, tol) are timed in interleaved rounds,
+        // so that a slow phase of the machine hits all of them alike.
+        let outs: Vec<Outcome> = Solver::ALL.iter().map(|s| solve::<N, P>(*s, tol, cfg)).collect();
+        let reps: Vec<usize> = Solver::ALL
+            .iter()
+            .map(|s| {
+                reps_for(|| {
+                    black_box(solve::<N, P>(*s, black_box(tol), cfg));
+                })
+            })
+            .collect();
+        let mut best = [f64::INFINITY; 6];
+        for _ in 0..ROUNDS {
+            for (k, s) in Solver::ALL.iter().enumerate() {
+                let t = batch(reps[k], || {
+                    black_box(solve::<N, P>(*s, black_box(tol), cfg));
+                });
+                best[k] = best[k].min(t);
+            }
+        }
+        for (k, solver) in Solver::ALL.iter().enumerate() {
             rows.push(Row {
                 problem: P::NAME,
-                solver,
+                solver: *solver,
                 tol,
-                out,
-                seconds,
+                out: outs[k],
+                seconds: best[k],
             });
         }
     }
