@@ -143,19 +143,58 @@ impl<T: Real> StepController<T> for IController<T> {
 ///
 /// A rejected step uses `h * max(min_factor, safety * err^(-alpha))`.
 /// With `beta = 0` this is the elementary controller.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-#[serde(bound(deserialize = "T: Deserialize<'de> + Default"))]
+#[derive(Debug, Clone, Copy, Serialize, Deserialize)]
+#[serde(
+    from = "PiState<T>",
+    into = "PiState<T>",
+    bound(serialize = "T: Real", deserialize = "T: Real")
+)]
 pub struct PiController<T> {
     /// Hairer's `beta` (0.04 for DOPRI5, 0 for DOP853).
     pub beta: T,
     /// Safety and growth limits.
     pub limits: Limits<T>,
     err_old: T,
-    /// `beta ln(err_old)`, updated once per accepted step (in `commit`): the
+    /// `ln(err_old)`, updated once per accepted step (in `commit`): the
     /// factor is then `exp(beta ln(err_old) - alpha ln(err))`, one `ln` and
     /// one `exp` in `decide` instead of two `powf` (equal to a few ulp).
-    #[serde(skip)]
-    beta_ln_old: T,
+    /// Derived data: not serialised, not compared.
+    ln_err_old: T,
+}
+
+/// The serialised form of a [`PiController`] (the cache is recomputed).
+#[derive(Serialize, Deserialize)]
+struct PiState<T> {
+    beta: T,
+    limits: Limits<T>,
+    err_old: T,
+}
+
+impl<T: Real> From<PiState<T>> for PiController<T> {
+    fn from(s: PiState<T>) -> Self {
+        PiController {
+            beta: s.beta,
+            limits: s.limits,
+            err_old: s.err_old,
+            ln_err_old: s.err_old.ln(),
+        }
+    }
+}
+
+impl<T: Real> From<PiController<T>> for PiState<T> {
+    fn from(c: PiController<T>) -> Self {
+        PiState {
+            beta: c.beta,
+            limits: c.limits,
+            err_old: c.err_old,
+        }
+    }
+}
+
+impl<T: PartialEq> PartialEq for PiController<T> {
+    fn eq(&self, other: &Self) -> bool {
+        self.beta == other.beta && self.limits == other.limits && self.err_old == other.err_old
+    }
 }
 
 impl<T: Real> PiController<T> {
@@ -166,7 +205,7 @@ impl<T: Real> PiController<T> {
             beta,
             limits: Limits::default(),
             err_old,
-            beta_ln_old: beta_ln(err_old, beta),
+            ln_err_old: err_old.ln(),
         }
     }
     /// Hairer's DOPRI5 setting, `beta = 0.04`.
@@ -193,7 +232,10 @@ impl<T: Real> StepController<T> for PiController<T> {
     fn decide(&self, h: T, err: T, k: u32) -> Decision<T> {
         let alpha = self.alpha(k);
         if err <= T::one() {
-            let f = self.limits.safety * (self.beta_ln_old - alpha * err.max(T::lit(1e-300)).ln()).exp();
+            // err = 0 (an exact step) is capped at the smallest positive
+            // value: the factor then saturates at max_factor (alpha > 0).
+            let ln_err = err.max(T::min_positive_value()).ln();
+            let f = self.limits.safety * (self.beta * self.ln_err_old - alpha * ln_err).exp();
             Decision::Accept {
                 h_next: h * self.limits.clamp(f),
             }
@@ -205,21 +247,11 @@ impl<T: Real> StepController<T> for PiController<T> {
     }
     fn commit(&mut self, _h: T, err: T) {
         self.err_old = err.max(T::lit(1e-4));
-        self.beta_ln_old = beta_ln(self.err_old, self.beta);
+        self.ln_err_old = self.err_old.ln();
     }
     fn reset(&mut self) {
         self.err_old = T::lit(1e-4);
-        self.beta_ln_old = beta_ln(self.err_old, self.beta);
-    }
-}
-
-/// `beta ln(e)`, exactly 0 for the elementary controller (`beta = 0`).
-#[inline]
-fn beta_ln<T: Real>(e: T, beta: T) -> T {
-    if beta == T::zero() {
-        T::zero()
-    } else {
-        beta * e.ln()
+        self.ln_err_old = self.err_old.ln();
     }
 }
 

@@ -257,3 +257,25 @@ fn serde_roundtrip_of_solution_stats_and_options() {
     let st: odestride::Stats = serde_json::from_str(&serde_json::to_string(&sol.stats).unwrap()).unwrap();
     assert_eq!(st, sol.stats);
 }
+
+/// A PI controller survives a serde round trip with its history: the
+/// restored controller proposes exactly the step the original does (its
+/// cached `ln(err_old)` is rebuilt on deserialisation, not left at zero).
+#[test]
+fn pi_controller_serde_round_trip_keeps_its_history() {
+    use odestride::controller::Decision;
+    use odestride::{PiController, StepController};
+    let mut c = PiController::<f64>::dopri5();
+    c.commit(0.1, 0.37);
+    let json = serde_json::to_string(&c).unwrap();
+    let back: PiController<f64> = serde_json::from_str(&json).unwrap();
+    assert_eq!(back, c);
+    let next = |c: &PiController<f64>| match c.decide(0.1, 0.5, 5) {
+        Decision::Accept { h_next } => h_next,
+        Decision::Reject { .. } => panic!("err 0.5 must be accepted"),
+    };
+    // Hairer's formula: h * 0.9 * err^-(1/5 - 0.75 beta) * err_old^beta, beta = 0.04.
+    let expected = 0.1 * 0.9 * 0.5f64.powf(-(0.2 - 0.03)) * 0.37f64.powf(0.04);
+    assert!((next(&c) - expected).abs() < 1e-15, "{} vs {expected}", next(&c));
+    assert_eq!(next(&back), next(&c));
+}

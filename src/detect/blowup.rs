@@ -472,8 +472,8 @@ impl<T: Real> BlowUpDetector<T> {
         // A cheap necessary condition first (the fits below cost thousands of
         // logarithms): every milestone p that the range walk accepts has
         // h_p / tau_p >= c_cur / step_spread, so tau_p / d <= step_spread *
-        // h_p / h_cur, and the range can never exceed step_spread * max h_p /
-        // h_cur. Periodic orbits with close encounters (Arenstorf, Kepler)
+        // h_p / h_cur, and the range can never exceed max(1, step_spread *
+        // max h_p / h_cur). Periodic orbits with close encounters (Arenstorf, Kepler)
         // shrink their steps by 2^7 or more near every pericentre and would
         // otherwise pay for a fit at every halving.
         let floor = 16.0 * T::epsilon().to_f64_lossy() * t_last.abs().max(f64::MIN_POSITIVE);
@@ -484,7 +484,7 @@ impl<T: Real> BlowUpDetector<T> {
             cfg.min_range
         };
         let h_max = self.nodes.iter().fold(0.0f64, |m, p| m.max(p.h));
-        let reachable = cfg.step_spread * h_max >= needed * cur.h;
+        let reachable = needed <= 1.0 || cfg.step_spread * h_max >= needed * cur.h;
         if !reachable {
             return None;
         }
