@@ -43,23 +43,6 @@ struct Row {
     seconds: f64,
 }
 
-/// Batch size for about 10 ms per batch.
-fn reps_for(mut f: impl FnMut()) -> usize {
-    let t = Instant::now();
-    f();
-    let once = t.elapsed().as_secs_f64().max(1e-7);
-    ((0.01 / once).ceil() as usize).clamp(1, 100_000)
-}
-
-/// Seconds per call over one batch.
-fn batch(reps: usize, mut f: impl FnMut()) -> f64 {
-    let t = Instant::now();
-    for _ in 0..reps {
-        f();
-    }
-    t.elapsed().as_secs_f64() / reps as f64
-}
-
 /// Rounds of the interleaved timing (the fastest round of each solver counts).
 const ROUNDS: usize = 9;
 
@@ -71,7 +54,7 @@ fn run<const N: usize, P: Problem<N>>(tols: &[f64], cfg: Config, rows: &mut Vec<
         let reps: Vec<usize> = Solver::ALL
             .iter()
             .map(|s| {
-                reps_for(|| {
+                reps_for(0.01, || {
                     black_box(solve::<N, P>(*s, black_box(tol), cfg));
                 })
             })

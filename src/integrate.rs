@@ -547,7 +547,14 @@ impl<'o, T: Real, S: State<T>> Run<'o, T, S> {
             let stiffness = stepper.stiffness_estimate();
             let mut changed = false;
             let mut stop = None;
-            for m in monitors.iter_mut() {
+            // The user's monitors, then the built-in detectors (a direct
+            // reference, not a box in the monitor list).
+            let detector: Option<&mut dyn Monitor<T, S>> = if detect { Some(&mut *builtin) } else { None };
+            let all = monitors
+                .iter_mut()
+                .map(|m| &mut **m as &mut dyn Monitor<T, S>)
+                .chain(detector);
+            for m in all {
                 let mut acc = AcceptedStep {
                     t_prev: t,
                     t: t_new,
@@ -563,19 +570,6 @@ impl<'o, T: Real, S: State<T>> Run<'o, T, S> {
                         stop = Some(status);
                         break;
                     }
-                }
-            }
-            if detect && stop.is_none() {
-                let mut acc = AcceptedStep {
-                    t_prev: t,
-                    t: t_new,
-                    h,
-                    err,
-                    stiffness,
-                    y: &mut self.y_new,
-                };
-                if let AfterStep::Stop(status) = Monitor::<T, S>::accepted(builtin, &mut acc) {
-                    stop = Some(status);
                 }
             }
             // Events, on this step's dense output (after projections, before

@@ -87,6 +87,29 @@ impl Problem<4> for Kepler {
     }
 }
 
+/// Two uncoupled linear oscillators, x1'' = -x1 and x2'' = -4 x2, over ten
+/// periods of both (t = 20 pi): a right-hand side that costs almost nothing,
+/// for measuring the integrators' own per-step work. Exact: the initial state.
+#[derive(Clone, Copy, Default)]
+pub struct Oscillators;
+impl Problem<4> for Oscillators {
+    const NAME: &'static str = "oscillators";
+    const T_END: f64 = 20.0 * std::f64::consts::PI;
+    #[inline(always)]
+    fn rhs(y: &[f64], dy: &mut [f64]) {
+        dy[0] = y[1];
+        dy[1] = -y[0];
+        dy[2] = 2.0 * y[3];
+        dy[3] = -2.0 * y[2];
+    }
+    fn y0() -> [f64; 4] {
+        [1.0, 0.0, 0.5, 0.0]
+    }
+    fn reference() -> [f64; 4] {
+        Self::y0()
+    }
+}
+
 /// Lorenz system, t_end = 10 (`shared/problems/lorenz.md`; 40-digit Taylor
 /// reference with beta = fl(8/3)).
 #[derive(Clone, Copy, Default)]
@@ -193,6 +216,8 @@ pub enum Solver {
     Dop853,
     /// odestride Verner 9(8).
     Vern9,
+    /// odestride Bogacki–Shampine 3(2) (not in [`Solver::ALL`]: no peer).
+    Bs3,
     /// `ode_solvers::Dopri5`.
     PeerDopri5,
     /// `ode_solvers::Dop853`.
@@ -214,6 +239,7 @@ impl Solver {
             Solver::Tsit5 => "odestride Tsit5",
             Solver::Dop853 => "odestride DOP853",
             Solver::Vern9 => "odestride Vern9",
+            Solver::Bs3 => "odestride BS3",
             Solver::PeerDopri5 => "ode_solvers Dopri5",
             Solver::PeerDop853 => "ode_solvers Dop853",
         }
@@ -225,6 +251,7 @@ impl Solver {
             Solver::Tsit5 => "tsit5",
             Solver::Dop853 => "dop853",
             Solver::Vern9 => "vern9",
+            Solver::Bs3 => "bs3",
             Solver::PeerDopri5 => "ode_solvers_dopri5",
             Solver::PeerDop853 => "ode_solvers_dop853",
         }
@@ -265,6 +292,7 @@ pub fn solve_odestride<const N: usize, P: Problem<N>>(solver: Solver, tol: f64, 
         Solver::Tsit5 => ExplicitRk::tsit5(),
         Solver::Dop853 => ExplicitRk::dop853(),
         Solver::Vern9 => ExplicitRk::vern9(),
+        Solver::Bs3 => ExplicitRk::bs3(),
         _ => unreachable!("not an odestride solver"),
     };
     let mut integ = Integrator::new(method).options(
@@ -338,4 +366,21 @@ pub fn solve<const N: usize, P: Problem<N>>(solver: Solver, tol: f64, cfg: Confi
         Solver::PeerDopri5 | Solver::PeerDop853 => solve_peer::<N, P>(solver, tol),
         _ => solve_odestride::<N, P>(solver, tol, cfg),
     }
+}
+
+/// A batch size that makes one batch of `f` take about `seconds`.
+pub fn reps_for(seconds: f64, mut f: impl FnMut()) -> usize {
+    let t = std::time::Instant::now();
+    f();
+    let once = t.elapsed().as_secs_f64().max(1e-8);
+    ((seconds / once).ceil() as usize).clamp(1, 10_000_000)
+}
+
+/// Seconds per call of `f`, over one batch of `reps` calls.
+pub fn batch(reps: usize, mut f: impl FnMut()) -> f64 {
+    let t = std::time::Instant::now();
+    for _ in 0..reps {
+        f();
+    }
+    t.elapsed().as_secs_f64() / reps as f64
 }

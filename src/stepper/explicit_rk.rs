@@ -346,8 +346,20 @@ impl<T: Real, S: State<T>> Stepper<T, S> for ExplicitRk<T, S> {
             // The two workhorses: the same algorithm with the tableau a
             // compile-time constant, so the stage loops unroll, zero
             // coefficients vanish and the coefficients become immediates.
-            Fast::Dp5 => run(w, sys, step, &Static(&crate::tableau::DORMAND_PRINCE_54), true),
-            Fast::Dop853 => run(w, sys, step, &Static(&crate::tableau::DORMAND_PRINCE_853), false),
+            Fast::Dp5 => run(
+                w,
+                sys,
+                step,
+                &Static(&crate::tableau::DORMAND_PRINCE_54),
+                self.fsal_eager,
+            ),
+            Fast::Dop853 => run(
+                w,
+                sys,
+                step,
+                &Static(&crate::tableau::DORMAND_PRINCE_853),
+                self.fsal_eager,
+            ),
             Fast::No => {
                 let dynamic = Dynamic {
                     tab: self.tab,
