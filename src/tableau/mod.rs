@@ -9,6 +9,10 @@
 //! Every constant cites its source next to its coefficients. The tests in
 //! `tests/tableaus.rs` check the order conditions (rooted trees) and measure
 //! the convergence order of every tableau from the code.
+//!
+//! Rosenbrock (linearly implicit) methods are [`RosenbrockTableau`] constants
+//! in the transformed form of Hairer & Wanner ([`ROSENBROCK_ALL`]);
+//! `tests/rosenbrock_tableaus.rs` checks them in the classical form.
 
 mod bogacki_shampine;
 mod dop853;
@@ -24,7 +28,7 @@ pub use dop853::DORMAND_PRINCE_853;
 pub use dormand_prince::DORMAND_PRINCE_54;
 pub use fehlberg::{CASH_KARP_54, FEHLBERG_45};
 pub use fixed::{EULER, HEUN, MIDPOINT, RK4};
-pub use rosenbrock::{RosenbrockDense, RosenbrockTableau};
+pub use rosenbrock::{RosenbrockDense, RosenbrockTableau, RODAS4, RODAS5P, ROSENBROCK23};
 pub use tsitouras::TSITOURAS_54;
 pub use verner::{VERNER_65, VERNER_76, VERNER_98};
 
@@ -44,6 +48,9 @@ pub const ALL: [&Tableau; 13] = [
     &DORMAND_PRINCE_853,
     &VERNER_98,
 ];
+
+/// Every built-in Rosenbrock tableau, by order.
+pub const ROSENBROCK_ALL: [&RosenbrockTableau; 3] = [&ROSENBROCK23, &RODAS4, &RODAS5P];
 
 /// How a tableau estimates its local error.
 #[derive(Debug, Clone, Copy, PartialEq)]
