@@ -97,6 +97,13 @@ impl Rober {
     pub fn error_ratio(&self, y: &SVector<f64, 3>, rtol: f64) -> f64 {
         error_ratio(y, &Self::REFERENCE, rtol, &self.atol(rtol))
     }
+    /// The tolerance-independent error of `y`:
+    /// `max_i |y_i - ref_i| / (|ref_i| + s_i)` with the component scales
+    /// `s = atol(1)` (a relative error, floored at the size below which a
+    /// component is noise). Tolerance proportionality is measured in it.
+    pub fn error(&self, y: &SVector<f64, 3>) -> f64 {
+        error_ratio(y, &Self::REFERENCE, 1.0, &self.atol(1.0))
+    }
 }
 
 /// Van der Pol's oscillator with `mu = 1000` in the unscaled form
@@ -141,6 +148,13 @@ impl VanDerPol {
     /// [`error_ratio`] of `y` against the reference with [`VanDerPol::atol`].
     pub fn error_ratio(&self, y: &SVector<f64, 2>, rtol: f64) -> f64 {
         error_ratio(y, &Self::REFERENCE, rtol, &self.atol(rtol))
+    }
+    /// The tolerance-independent error of `y`:
+    /// `max_i |y_i - ref_i| / (|ref_i| + s_i)` with the component scales
+    /// `s = atol(1)` (a relative error, floored at the size below which a
+    /// component is noise). Tolerance proportionality is measured in it.
+    pub fn error(&self, y: &SVector<f64, 2>) -> f64 {
+        error_ratio(y, &Self::REFERENCE, 1.0, &self.atol(1.0))
     }
 }
 
@@ -219,6 +233,13 @@ impl Hires {
     /// [`error_ratio`] of `y` against the reference with [`Hires::atol`].
     pub fn error_ratio(&self, y: &SVector<f64, 8>, rtol: f64) -> f64 {
         error_ratio(y, &Self::REFERENCE, rtol, &self.atol(rtol))
+    }
+    /// The tolerance-independent error of `y`:
+    /// `max_i |y_i - ref_i| / (|ref_i| + s_i)` with the component scales
+    /// `s = atol(1)` (a relative error, floored at the size below which a
+    /// component is noise). Tolerance proportionality is measured in it.
+    pub fn error(&self, y: &SVector<f64, 8>) -> f64 {
+        error_ratio(y, &Self::REFERENCE, 1.0, &self.atol(1.0))
     }
 }
 

@@ -251,6 +251,9 @@ impl<T: Real, S: State<T>> Stepper<T, S> for Rosenbrock<T, S> {
     fn is_implicit(&self) -> bool {
         true
     }
+    fn default_predictive(&self) -> bool {
+        true
+    }
 
     fn init<F: System<T, S>>(&mut self, sys: &mut F, t0: T, y0: &S) {
         let z = y0.zeros_like();
