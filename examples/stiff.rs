@@ -68,8 +68,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     // ---------------------------------------------------------------- Van der Pol
     let p = VanDerPol;
-    let opts = Options::default().rtol(rtol).atol_per_component(p.atol(rtol).to_vec());
-    header(&format!("Van der Pol, mu = 1000, t in [0, 2000], rtol = atol = {rtol:e}"));
+    let opts = Options::default()
+        .rtol(rtol)
+        .atol_per_component(p.atol(rtol).to_vec());
+    header(&format!(
+        "Van der Pol, mu = 1000, t in [0, 2000], rtol = atol = {rtol:e}"
+    ));
     let (r, secs) = timed(|| {
         Integrator::new(ExplicitRk::dopri5())
             .options(opts.clone().save(SaveMode::FinalOnly).max_steps(10_000_000))
@@ -98,7 +102,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     // ---------------------------------------------------------------- ROBER
     let p = Rober;
-    let opts = Options::default().rtol(rtol).atol_per_component(p.atol(rtol).to_vec());
+    let opts = Options::default()
+        .rtol(rtol)
+        .atol_per_component(p.atol(rtol).to_vec());
     header(&format!(
         "ROBER, t in [0, 1e11], rtol = {rtol:e}, atol = ({rtol:e}, {:e}, {rtol:e})",
         1e-6 * rtol

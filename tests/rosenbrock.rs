@@ -57,7 +57,12 @@ fn global_error(mk: Mk, n: usize, analytic: bool) -> f64 {
 #[test]
 fn measured_orders_match_the_declared_ones() {
     let cases: [(&str, Mk, u32, &[usize]); 3] = [
-        ("rosenbrock23", Rosenbrock::rosenbrock23, 2, &[40, 80, 160, 320, 640]),
+        (
+            "rosenbrock23",
+            Rosenbrock::rosenbrock23,
+            2,
+            &[40, 80, 160, 320, 640],
+        ),
         ("rodas4", Rosenbrock::rodas4, 4, &[20, 40, 80, 160, 320]),
         ("rodas5p", Rosenbrock::rodas5p, 5, &[8, 16, 32, 64, 128]),
     ];
@@ -66,8 +71,14 @@ fn measured_orders_match_the_declared_ones() {
         let errs: Vec<f64> = ns.iter().map(|n| global_error(mk, *n, true)).collect();
         // The asymptotic order: the slope over the three finest steps.
         let p = slope(&hs[2..], &errs[2..]);
-        println!("{name:12} exact J: errors {}, measured order {p:.3}", fmt_e(&errs));
-        assert!((p - order as f64).abs() < 0.2, "{name}: measured order {p} vs declared {order}");
+        println!(
+            "{name:12} exact J: errors {}, measured order {p:.3}",
+            fmt_e(&errs)
+        );
+        assert!(
+            (p - order as f64).abs() < 0.2,
+            "{name}: measured order {p} vs declared {order}"
+        );
         // Finite differences (Jacobian and df/dt): the same errors to within
         // the differences' own accuracy.
         let fd: Vec<f64> = ns.iter().map(|n| global_error(mk, *n, false)).collect();
@@ -90,16 +101,20 @@ fn dense_output_has_the_declared_order() {
             let t0: f64 = 0.3;
             let y0 = t0.sin().exp();
             let sol = Integrator::new(by_name::<f64>(name))
-            .options(Options::default().fixed_step(h).dense(true))
-            .solve(|t: f64, y: &f64, dy: &mut f64| *dy = t.cos() * *y, t0, t0 + h, y0)
-            .unwrap();
+                .options(Options::default().fixed_step(h).dense(true))
+                .solve(|t: f64, y: &f64, dy: &mut f64| *dy = t.cos() * *y, t0, t0 + h, y0)
+                .unwrap();
             let t = t0 + 0.4 * h;
             let e = (sol.at(t).unwrap() - t.sin().exp()).abs();
             hs.push(h);
             errs.push(e);
         }
         let p = slope(&hs, &errs);
-        println!("{name:12} dense local errors {}: slope {p:.2} (order {order} -> {})", fmt_e(&errs), order + 1);
+        println!(
+            "{name:12} dense local errors {}: slope {p:.2} (order {order} -> {})",
+            fmt_e(&errs),
+            order + 1
+        );
         assert!(p > order as f64 + 0.8, "{name}: dense local error slope {p}");
     }
 }
@@ -135,13 +150,27 @@ fn assert_proportional(name: &str, rows: &[(f64, f64, usize)]) {
     // final error is far below the tolerance already at rtol 1e-4 and falls
     // more slowly than in proportion; VDPOL and HIRES carry their errors.
     let min_slope = if name.starts_with("ROBER") { 0.3 } else { 0.6 };
+    // (Rosenbrock23: about 2/3, see below.)
     assert!(p > min_slope && p < 1.4, "{name}: error/tolerance slope {p}");
     for w in errs.windows(2) {
-        assert!(w[1] < 4.0 * w[0], "{name}: error grew from {:.2e} to {:.2e}", w[0], w[1]);
+        assert!(
+            w[1] < 4.0 * w[0],
+            "{name}: error grew from {:.2e} to {:.2e}",
+            w[0],
+            w[1]
+        );
     }
     assert!(errs[errs.len() - 1] < 1e-2 * errs[0], "{name}: {errs:?}");
     for (tol, e) in tols.iter().zip(&errs) {
-        assert!(*e < 30.0 * tol, "{name}: error {e:e} at rtol {tol:e}");
+        // Rosenbrock23 propagates its order-2 solution and controls that
+        // solution's local error (order 3): its global error scales like
+        // tol^(2/3), not tol. The Rodas pairs propagate the higher order.
+        let bound = if name.contains("rosenbrock23") {
+            3.0 * tol.powf(2.0 / 3.0)
+        } else {
+            10.0 * tol
+        };
+        assert!(*e < bound, "{name}: error {e:e} at rtol {tol:e}");
     }
 }
 
@@ -225,14 +254,22 @@ fn rober_with_scalar_tolerances_is_right_or_fails_clearly() {
         for k in 4..=8 {
             let tol = 10f64.powi(-k);
             let st: Rosenbrock<f64, SVector<f64, 3>> = by_name(name);
-            let r = Integrator::new(st).tol(tol).solve(Rober.system(), 0.0, Rober::T_END, Rober.y0());
+            let r = Integrator::new(st)
+                .tol(tol)
+                .solve(Rober.system(), 0.0, Rober::T_END, Rober.y0());
             match r {
                 Ok(sol) => {
                     let y = sol.last_state();
                     // Within the tolerance scale: |y - ref| <= C (atol + rtol |ref|).
                     let ratio = odestride::problems::error_ratio(y, &Rober::REFERENCE, tol, &[tol; 3]);
-                    println!("{name:12} tol {tol:.0e}: success, error ratio {ratio:.2e}, y = {}", fmt_e(y.as_slice()));
-                    assert!(ratio < 100.0, "{name} tol {tol}: success with error ratio {ratio}");
+                    println!(
+                        "{name:12} tol {tol:.0e}: success, error ratio {ratio:.2e}, y = {}",
+                        fmt_e(y.as_slice())
+                    );
+                    assert!(
+                        ratio < 100.0,
+                        "{name} tol {tol}: success with error ratio {ratio}"
+                    );
                     assert_eq!(sol.status, Status::Success);
                 }
                 Err(f) => {
@@ -290,9 +327,15 @@ fn adaptive_prothero_robinson_meets_the_tolerance_at_every_stiffness() {
         for lambda in [-1.0, -1e4, -1e8] {
             let pr = ProtheroRobinson { lambda };
             let st: Rosenbrock<f64, f64> = by_name(name);
-            let sol = Integrator::new(st).tol(1e-7).solve(pr.system(), 0.0, 10.0, 0.0).unwrap();
+            let sol = Integrator::new(st)
+                .tol(1e-7)
+                .solve(pr.system(), 0.0, 10.0, 0.0)
+                .unwrap();
             let e = (sol.last_state() - ProtheroRobinson::exact(10.0)).abs();
-            println!("{name:12} lambda {lambda:.0e}: error {e:.2e}, {} steps", sol.stats.naccept);
+            println!(
+                "{name:12} lambda {lambda:.0e}: error {e:.2e}, {} steps",
+                sol.stats.naccept
+            );
             assert!(e < 1e-5, "{name} lambda {lambda}: error {e}");
             // Rosenbrock23's embedded solution is not L-stable (R(inf) = 1.6):
             // its estimate overstates the error of stiff components, so it
@@ -341,7 +384,10 @@ fn stats_count_jacobians_lus_and_solves() {
         assert_eq!(s2.nfev_jac, 3 * s2.njev);
         let e1 = odestride::problems::max_relative_error(sol.last_state(), &VanDerPol::REFERENCE);
         let e2 = odestride::problems::max_relative_error(sol2.last_state(), &VanDerPol::REFERENCE);
-        println!("{name:12} error analytic {e1:.2e}, finite differences {e2:.2e} ({} steps vs {})", s.naccept, s2.naccept);
+        println!(
+            "{name:12} error analytic {e1:.2e}, finite differences {e2:.2e} ({} steps vs {})",
+            s.naccept, s2.naccept
+        );
         assert!(e2 < 10.0 * e1.max(1e-6), "{name}: FD {e2} vs analytic {e1}");
         // Declared autonomous: one evaluation fewer per Jacobian.
         let st3: Rosenbrock<f64, SVector<f64, 2>> = by_name(name);
@@ -365,9 +411,12 @@ fn a_nan_jacobian_is_a_clear_error_with_the_partial_solution() {
             j[(1, 0)] = f64::NAN;
         }
     };
-    let r = Integrator::new(Rosenbrock::rodas5p())
-        .tol(1e-8)
-        .solve(with_jacobian(f, jac).autonomous(), 0.0, 3.0, SVector::from([1.0, 1.0]));
+    let r = Integrator::new(Rosenbrock::rodas5p()).tol(1e-8).solve(
+        with_jacobian(f, jac).autonomous(),
+        0.0,
+        3.0,
+        SVector::from([1.0, 1.0]),
+    );
     let fail = r.unwrap_err();
     println!("{}", fail.error);
     match fail.error {
@@ -379,7 +428,10 @@ fn a_nan_jacobian_is_a_clear_error_with_the_partial_solution() {
     }
     let y = fail.partial.last_state();
     let t = *fail.partial.t.last().unwrap();
-    assert!((y[0] - (-t).exp()).abs() < 1e-7, "partial solution is the true one up to the failure");
+    assert!(
+        (y[0] - (-t).exp()).abs() < 1e-7,
+        "partial solution is the true one up to the failure"
+    );
     assert!(fail.error.to_string().contains("check_jacobian"));
 }
 
@@ -405,7 +457,11 @@ fn a_singular_iteration_matrix_is_rejected_then_a_clear_error_if_it_persists() {
         .unwrap();
     assert!(sol.stats.nreject_singular >= 1);
     let exact = lam.exp();
-    assert!(((sol.last_state() - exact) / exact).abs() < 1e-6, "{} vs {exact}", sol.last_state());
+    assert!(
+        ((sol.last_state() - exact) / exact).abs() < 1e-6,
+        "{} vs {exact}",
+        sol.last_state()
+    );
     // With a fixed step nothing can help: a clear error.
     let fail = Integrator::new(Rosenbrock::rodas4())
         .options(Options::default().fixed_step(h0))
@@ -446,7 +502,11 @@ fn events_dense_output_save_at_and_backward_work_with_rosenbrock() {
     let p = VanDerPol;
     // The first zero of y1 (the end of the first slow phase) with an event,
     // against the dense output of a tighter solve.
-    let ev = || Event::new(|_t: f64, y: &SVector<f64, 2>| y[0]).direction(Direction::Falling).terminal();
+    let ev = || {
+        Event::new(|_t: f64, y: &SVector<f64, 2>| y[0])
+            .direction(Direction::Falling)
+            .terminal()
+    };
     let sol = Integrator::new(Rosenbrock::rodas5p())
         .options(Options::default().tol(1e-9).dense(true))
         .event(ev())
@@ -478,15 +538,14 @@ fn events_dense_output_save_at_and_backward_work_with_rosenbrock() {
             .solve(p.system(), 0.0, 2000.0, p.y0())
             .unwrap();
         assert_eq!(s.t, times);
-        let worst = s
-            .y
-            .iter()
-            .zip(&times)
-            .map(|(y, t)| {
-                let d = sol_dense_at(*t);
-                ((y[0] - d[0]) / d[0].abs().max(1e-3)).abs()
-            })
-            .fold(0.0, f64::max);
+        let worst =
+            s.y.iter()
+                .zip(&times)
+                .map(|(y, t)| {
+                    let d = sol_dense_at(*t);
+                    ((y[0] - d[0]) / d[0].abs().max(1e-3)).abs()
+                })
+                .fold(0.0, f64::max);
         println!("{name:12} save_at worst relative deviation in y1: {worst:.2e}");
         assert!(worst < 1e-4, "{name}: {worst}");
     }
@@ -495,8 +554,14 @@ fn events_dense_output_save_at_and_backward_work_with_rosenbrock() {
     for (name, st) in methods::<f64>() {
         let fw = Integrator::new(st).tol(1e-10).solve(f, 0.0, 3.0, 1.0).unwrap();
         let st2: Rosenbrock<f64, f64> = by_name(name);
-        let bw = Integrator::new(st2).tol(1e-10).solve(f, 3.0, 0.0, *fw.last_state()).unwrap();
-        println!("{name:12} forward-backward error {:.2e}", (bw.last_state() - 1.0).abs());
+        let bw = Integrator::new(st2)
+            .tol(1e-10)
+            .solve(f, 3.0, 0.0, *fw.last_state())
+            .unwrap();
+        println!(
+            "{name:12} forward-backward error {:.2e}",
+            (bw.last_state() - 1.0).abs()
+        );
         assert!((bw.last_state() - 1.0).abs() < 1e-7, "{name}");
     }
 }
@@ -537,16 +602,27 @@ fn f32_dvector_arrays_and_serde() {
         j.copy_from(&m);
     };
     let rtol = 1e-8;
-    let opts = Options::default().rtol(rtol).atol_per_component(Hires.atol(rtol).to_vec());
+    let opts = Options::default()
+        .rtol(rtol)
+        .atol_per_component(Hires.atol(rtol).to_vec());
     let dyn_sol = Integrator::new(Rosenbrock::rodas5p())
         .options(opts.clone())
-        .solve(with_jacobian(fd, jd).autonomous(), 0.0, Hires::T_END, DVector::from_column_slice(Hires.y0().as_slice()))
+        .solve(
+            with_jacobian(fd, jd).autonomous(),
+            0.0,
+            Hires::T_END,
+            DVector::from_column_slice(Hires.y0().as_slice()),
+        )
         .unwrap();
     let st_sol = Integrator::new(Rosenbrock::rodas5p())
         .options(opts)
         .solve(Hires.system(), 0.0, Hires::T_END, Hires.y0())
         .unwrap();
-    assert_eq!(dyn_sol.last_state().as_slice(), st_sol.last_state().as_slice(), "same arithmetic");
+    assert_eq!(
+        dyn_sol.last_state().as_slice(),
+        st_sol.last_state().as_slice(),
+        "same arithmetic"
+    );
     assert_eq!(dyn_sol.stats, st_sol.stats);
     // Arrays, with finite differences.
     let fa = |_t: f64, y: &[f64; 2], dy: &mut [f64; 2]| {
@@ -572,11 +648,18 @@ fn the_registry_runs_the_rosenbrock_methods_by_name() {
         let m: Method = name.parse().unwrap();
         assert!(m.is_implicit() && m.is_adaptive());
         let sol = Integrator::new(m.stepper::<f64, SVector<f64, 3>>())
-            .options(Options::default().rtol(1e-6).atol_per_component(Rober.atol(1e-6).to_vec()))
+            .options(
+                Options::default()
+                    .rtol(1e-6)
+                    .atol_per_component(Rober.atol(1e-6).to_vec()),
+            )
             .solve(Rober.system(), 0.0, Rober::T_END, Rober.y0())
             .unwrap();
         let ratio = Rober.error_ratio(sol.last_state(), 1e-6);
-        println!("{name:12} ROBER error ratio {ratio:.2e}, {} steps", sol.stats.naccept);
+        println!(
+            "{name:12} ROBER error ratio {ratio:.2e}, {} steps",
+            sol.stats.naccept
+        );
         assert!(ratio < 100.0, "{name}: {ratio}");
     }
 }
@@ -595,7 +678,9 @@ fn the_predictive_controller_saves_attempts_on_stiff_problems() {
     ) -> (usize, usize) {
         let st: Rosenbrock<f64, SVector<f64, N>> = by_name(name);
         let limits = st.default_limits();
-        let ctrl = PiController::new(0.0).with_limits(limits).with_predictive(predictive);
+        let ctrl = PiController::new(0.0)
+            .with_limits(limits)
+            .with_predictive(predictive);
         let sol = Integrator::new(st)
             .controller(ctrl)
             .options(Options::default().rtol(1e-6).atol_per_component(atol))
@@ -606,9 +691,30 @@ fn the_predictive_controller_saves_attempts_on_stiff_problems() {
     let mut total = [0usize; 2];
     for (name, _) in methods::<f64>() {
         for pred in [false, true] {
-            let r = attempts(name, pred, Rober.system(), Rober.y0(), Rober::T_END, Rober.atol(1e-6).to_vec());
-            let v = attempts(name, pred, VanDerPol.system(), VanDerPol.y0(), VanDerPol::T_END, VanDerPol.atol(1e-6).to_vec());
-            let h = attempts(name, pred, Hires.system(), Hires.y0(), Hires::T_END, Hires.atol(1e-6).to_vec());
+            let r = attempts(
+                name,
+                pred,
+                Rober.system(),
+                Rober.y0(),
+                Rober::T_END,
+                Rober.atol(1e-6).to_vec(),
+            );
+            let v = attempts(
+                name,
+                pred,
+                VanDerPol.system(),
+                VanDerPol.y0(),
+                VanDerPol::T_END,
+                VanDerPol.atol(1e-6).to_vec(),
+            );
+            let h = attempts(
+                name,
+                pred,
+                Hires.system(),
+                Hires.y0(),
+                Hires::T_END,
+                Hires.atol(1e-6).to_vec(),
+            );
             println!(
                 "{name:12} predictive {pred:5}: attempts (rejected) ROBER {:5} ({:3})  VDPOL {:5} ({:3})  HIRES {:5} ({:3})",
                 r.0, r.1, v.0, v.1, h.0, h.1
@@ -617,15 +723,30 @@ fn the_predictive_controller_saves_attempts_on_stiff_problems() {
         }
     }
     println!("total attempts: plain {} predictive {}", total[0], total[1]);
-    assert!(total[1] < total[0], "the predictive step must save work to be the default");
+    assert!(
+        total[1] < total[0],
+        "the predictive step must save work to be the default"
+    );
     // It is the default of the Rosenbrock methods.
     let sol = Integrator::new(Rosenbrock::rodas5p())
-        .options(Options::default().rtol(1e-6).atol_per_component(VanDerPol.atol(1e-6).to_vec()))
+        .options(
+            Options::default()
+                .rtol(1e-6)
+                .atol_per_component(VanDerPol.atol(1e-6).to_vec()),
+        )
         .solve(VanDerPol.system(), 0.0, VanDerPol::T_END, VanDerPol.y0())
         .unwrap();
     assert_eq!(
         sol.stats.nsteps,
-        attempts("rodas5p", true, VanDerPol.system(), VanDerPol.y0(), VanDerPol::T_END, VanDerPol.atol(1e-6).to_vec()).0
+        attempts(
+            "rodas5p",
+            true,
+            VanDerPol.system(),
+            VanDerPol.y0(),
+            VanDerPol::T_END,
+            VanDerPol.atol(1e-6).to_vec()
+        )
+        .0
     );
 }
 
