@@ -11,7 +11,7 @@ mod plot;
 
 use nalgebra::SVector;
 use odestride::problems::{max_relative_error, Rober, VanDerPol};
-use odestride::{ExplicitRk, Integrator, Options, Rosenbrock, SaveMode, Solution, SolveFailure, Stepper};
+use odestride::{ExplicitRk, Integrator, Options, Rosenbrock, SaveMode, Solution, SolveFailure};
 use plot::{Figure, Scale, Series};
 use std::time::Instant;
 
@@ -94,11 +94,6 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             vdp_steps = sol.t.windows(2).map(|w| (w[1], w[1] - w[0])).collect();
         }
     }
-    let st: Rosenbrock<f64, SVector<f64, 2>> = Rosenbrock::rodas5p();
-    println!(
-        "  (Rodas5P: {} stages, an LU of the 2x2 iteration matrix per attempted step)",
-        st.tableau().stages()
-    );
 
     // ---------------------------------------------------------------- ROBER
     let p = Rober;
