@@ -64,11 +64,12 @@ fn group<const N: usize, F: System<f64, SVector<f64, N>> + Clone>(
             );
             g.bench_function(BenchmarkId::from_parameter(mname), |b| {
                 b.iter(|| {
-                    black_box(
-                        Integrator::new(mk())
-                            .options(opts.clone())
-                            .solve(sys.clone(), 0.0, t_end, black_box(y0)),
-                    )
+                    black_box(Integrator::new(mk()).options(opts.clone()).solve(
+                        sys.clone(),
+                        0.0,
+                        t_end,
+                        black_box(y0),
+                    ))
                 })
             });
         }
@@ -77,7 +78,15 @@ fn group<const N: usize, F: System<f64, SVector<f64, N>> + Clone>(
 }
 
 fn stiff(c: &mut Criterion) {
-    group(c, "ROBER", Rober.system(), Rober.y0(), Rober::T_END, |r| Rober.atol(r), |y| Rober.error(y));
+    group(
+        c,
+        "ROBER",
+        Rober.system(),
+        Rober.y0(),
+        Rober::T_END,
+        |r| Rober.atol(r),
+        |y| Rober.error(y),
+    );
     group(
         c,
         "VDPOL",
@@ -87,7 +96,15 @@ fn stiff(c: &mut Criterion) {
         |r| VanDerPol.atol(r),
         |y| VanDerPol.error(y),
     );
-    group(c, "HIRES", Hires.system(), Hires.y0(), Hires::T_END, |r| Hires.atol(r), |y| Hires.error(y));
+    group(
+        c,
+        "HIRES",
+        Hires.system(),
+        Hires.y0(),
+        Hires::T_END,
+        |r| Hires.atol(r),
+        |y| Hires.error(y),
+    );
 }
 
 /// A well-conditioned dense matrix: I/(h gamma) - J with a random-ish J.

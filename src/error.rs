@@ -120,6 +120,14 @@ pub enum SolveError {
         /// `"analytic"` or `"finite-difference"`.
         source_kind: String,
     },
+    /// The system's analytic Jacobian has the wrong number of entries.
+    #[error("the Jacobian written by the system has {got} entries, expected {expected} (n x n for a state of dimension n): do not resize the matrix you are given")]
+    JacobianShape {
+        /// `n * n`.
+        expected: usize,
+        /// What was written.
+        got: usize,
+    },
 }
 
 /// A failed solve: the error and everything computed before it.

@@ -427,6 +427,9 @@ impl<'o, T: Real, S: State<T>> Run<'o, T, S> {
                         source_kind: if analytic { "analytic" } else { "finite-difference" }.into(),
                     });
                 }
+                if let Some(AttemptIssue::JacobianShape { expected, got }) = issue {
+                    return Err(SolveError::JacobianShape { expected, got });
+                }
                 let singular = matches!(issue, Some(AttemptIssue::SingularMatrix));
                 if fixed.is_some() && !singular {
                     return Err(SolveError::NonFiniteSolution { t: fl(t), h: fl(h) });

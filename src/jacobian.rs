@@ -27,8 +27,8 @@ use crate::{Real, State, System};
 
 /// Forward-difference Jacobian of `sys` at `(t, y)` with `f0 = f(t, y)`,
 /// written into `jac`. `atol` gives the floor of the increments (one value,
-/// or one per component). `work` and `fwork` are scratch states of `y`'s
-/// shape. Returns the number of evaluations of `f` (the dimension).
+/// or one per component). `scratch` holds two states of `y`'s shape.
+/// Returns the number of evaluations of `f` (the dimension).
 pub(crate) fn forward_difference<T: Real, S: State<T>, F: System<T, S>>(
     sys: &mut F,
     t: T,
@@ -36,9 +36,9 @@ pub(crate) fn forward_difference<T: Real, S: State<T>, F: System<T, S>>(
     f0: &S,
     atol: &[T],
     jac: &mut S::Matrix,
-    work: &mut S,
-    fwork: &mut S,
+    scratch: (&mut S, &mut S),
 ) -> usize {
+    let (work, fwork) = scratch;
     let n = y.dim();
     let sqrt_eps = T::epsilon().sqrt();
     let ymax = y.as_slice().iter().fold(T::zero(), |m, v| m.max(v.abs()));

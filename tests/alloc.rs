@@ -643,24 +643,50 @@ fn implicit(t: &mut Table) {
             .save(SaveMode::FinalOnly)
     };
     for (name, mk) in ms {
-        t.case(&format!("Rosenbrock::{name} / ROBER, analytic J"), Growth::None, &|p| {
-            solve(Integrator::new(mk()).options(rober_opts(p)), Rober.system(), 1e11, Rober.y0())
-        });
-        t.case(&format!("Rosenbrock::{name} / ROBER, differenced J"), Growth::None, &|p| {
-            solve(Integrator::new(mk()).options(rober_opts(p)), Rober::rhs, 1e11, Rober.y0())
-        });
+        t.case(
+            &format!("Rosenbrock::{name} / ROBER, analytic J"),
+            Growth::None,
+            &|p| {
+                solve(
+                    Integrator::new(mk()).options(rober_opts(p)),
+                    Rober.system(),
+                    1e11,
+                    Rober.y0(),
+                )
+            },
+        );
+        t.case(
+            &format!("Rosenbrock::{name} / ROBER, differenced J"),
+            Growth::None,
+            &|p| {
+                solve(
+                    Integrator::new(mk()).options(rober_opts(p)),
+                    Rober::rhs,
+                    1e11,
+                    Rober.y0(),
+                )
+            },
+        );
     }
-    t.case("Rosenbrock::rodas5p / VDPOL, event that never fires", Growth::None, &|p| {
-        let integ = Integrator::new(Rosenbrock::rodas5p())
-            .options(opts(1e-6))
-            .event(Event::new(|_t: f64, y: &V2| y[0] + 5.0));
-        solve(integ, VanDerPol.system(), 200.0 * p, VanDerPol.y0())
-    });
-    t.case("MethodStepper rodas4 / f64 scalar, Prothero-Robinson", Growth::None, &|p| {
-        let f = |t: f64, y: &f64, dy: &mut f64| *dy = -1e6 * (*y - t.sin()) + t.cos();
-        let integ = Integrator::new(Method::Rodas4.stepper::<f64, f64>()).options(opts(1e-8));
-        solve(integ, f, p * TAU, 0.0)
-    });
+    t.case(
+        "Rosenbrock::rodas5p / VDPOL, event that never fires",
+        Growth::None,
+        &|p| {
+            let integ = Integrator::new(Rosenbrock::rodas5p())
+                .options(opts(1e-6))
+                .event(Event::new(|_t: f64, y: &V2| y[0] + 5.0));
+            solve(integ, VanDerPol.system(), 200.0 * p, VanDerPol.y0())
+        },
+    );
+    t.case(
+        "MethodStepper rodas4 / f64 scalar, Prothero-Robinson",
+        Growth::None,
+        &|p| {
+            let f = |t: f64, y: &f64, dy: &mut f64| *dy = -1e6 * (*y - t.sin()) + t.cos();
+            let integ = Integrator::new(Method::Rodas4.stepper::<f64, f64>()).options(opts(1e-8));
+            solve(integ, f, p * TAU, 0.0)
+        },
+    );
 }
 
 fn states(t: &mut Table) {

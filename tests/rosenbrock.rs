@@ -119,12 +119,15 @@ fn dense_output_has_the_declared_order() {
     }
 }
 
+/// Solves with a stepper at a relative tolerance: final state and nfev.
+type SolveFn<const N: usize> = dyn Fn(Rosenbrock<f64, SVector<f64, N>>, f64) -> (SVector<f64, N>, usize);
+
 /// Achieved error ratio (in units of the tolerance) on a problem for rtol
 /// 1e-4 .. 1e-10; panics on failure.
 fn sweep<const N: usize>(
     name: &str,
     mk: &dyn Fn() -> Rosenbrock<f64, SVector<f64, N>>,
-    solve: &dyn Fn(Rosenbrock<f64, SVector<f64, N>>, f64) -> (SVector<f64, N>, usize),
+    solve: &SolveFn<N>,
     error: &dyn Fn(&SVector<f64, N>) -> f64,
 ) -> Vec<(f64, f64, usize)> {
     let mut rows = Vec::new();
@@ -767,4 +770,20 @@ fn explicit_methods_are_far_more_expensive_on_stiff_problems() {
     assert!(dp5.stats.nfev > 100 * ro.stats.nfev);
     let d = (dp5.last_state()[0] - ro.last_state()[0]).abs();
     assert!(d < 1e-4, "{d}");
+}
+
+#[test]
+fn a_resized_jacobian_is_a_clear_error() {
+    let f = |_t: f64, y: &DVector<f64>, dy: &mut DVector<f64>| {
+        dy.copy_from(&(-y));
+    };
+    let jac = |_t: f64, _y: &DVector<f64>, j: &mut DMatrix<f64>| *j = DMatrix::identity(3, 3);
+    let fail = Integrator::new(Rosenbrock::rodas5p())
+        .solve(with_jacobian(f, jac), 0.0, 1.0, DVector::from_element(2, 1.0))
+        .unwrap_err();
+    println!("{}", fail.error);
+    assert!(matches!(
+        fail.error,
+        SolveError::JacobianShape { expected: 4, got: 9 }
+    ));
 }

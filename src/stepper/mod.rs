@@ -47,6 +47,14 @@ pub enum AttemptIssue {
         /// Whether the Jacobian was the system's analytic one (else differences).
         analytic: bool,
     },
+    /// The system's Jacobian came back with the wrong shape (a `DMatrix`
+    /// resized by the user's code).
+    JacobianShape {
+        /// `n * n` entries expected.
+        expected: usize,
+        /// Entries found.
+        got: usize,
+    },
 }
 
 use crate::controller::Limits;

@@ -181,11 +181,17 @@ impl<T: Real, S: State<T>> Rosenbrock<T, S> {
                 &w.f0,
                 norm.atol().values(),
                 &mut w.jac,
-                &mut w.ytmp,
-                &mut w.fd,
+                (&mut w.ytmp, &mut w.fd),
             );
         }
         let n = y.dim();
+        let got = w.jac.col_major().len();
+        if got != n * n {
+            self.issue = Some(AttemptIssue::JacobianShape { expected: n * n, got });
+            // Restore the storage for a later solve with this stepper.
+            w.jac = y.matrix_like();
+            return false;
+        }
         if let Some(idx) = w.jac.col_major().iter().position(|v| !v.is_finite()) {
             self.issue = Some(AttemptIssue::NonFiniteJacobian {
                 row: idx % n,
