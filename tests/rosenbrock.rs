@@ -195,6 +195,7 @@ fn tolerance_proportionality_on_rober_vdpol_hires() {
                     )
                     .solve(p.system(), 0.0, Rober::T_END, p.y0())
                     .unwrap();
+                assert_eq!(sol.status, Status::Success, "no false blow-up alarm");
                 (*sol.last_state(), sol.stats.nfev)
             },
             &|y| Rober.error(y),
@@ -215,6 +216,7 @@ fn tolerance_proportionality_on_rober_vdpol_hires() {
                     )
                     .solve(p.system(), 0.0, VanDerPol::T_END, p.y0())
                     .unwrap();
+                assert_eq!(sol.status, Status::Success, "no false blow-up alarm");
                 (*sol.last_state(), sol.stats.nfev)
             },
             &|y| VanDerPol.error(y),
@@ -235,6 +237,7 @@ fn tolerance_proportionality_on_rober_vdpol_hires() {
                     )
                     .solve(p.system(), 0.0, Hires::T_END, p.y0())
                     .unwrap();
+                assert_eq!(sol.status, Status::Success, "no false blow-up alarm");
                 (*sol.last_state(), sol.stats.nfev)
             },
             &|y| Hires.error(y),
@@ -340,6 +343,7 @@ fn adaptive_prothero_robinson_meets_the_tolerance_at_every_stiffness() {
                 sol.stats.naccept
             );
             assert!(e < 1e-5, "{name} lambda {lambda}: error {e}");
+            assert_eq!(sol.status, Status::Success, "no false blow-up alarm");
             // Rosenbrock23's embedded solution is not L-stable (R(inf) = 1.6):
             // its estimate overstates the error of stiff components, so it
             // takes small steps there (as ode23s does); the Rodas pairs do not.
@@ -786,4 +790,56 @@ fn a_resized_jacobian_is_a_clear_error() {
         fail.error,
         SolveError::JacobianShape { expected: 4, got: 9 }
     ));
+}
+
+#[test]
+fn monitors_veto_and_project_with_rosenbrock() {
+    use odestride::{Invariant, InvariantMonitor};
+    // Kepler, e = 0.5, two periods (non-stiff; the Jacobian is differenced).
+    type V4 = SVector<f64, 4>;
+    let kepler = |_t: f64, y: &V4, dy: &mut V4| {
+        let r3 = (y[0] * y[0] + y[1] * y[1]).powf(1.5);
+        dy[0] = y[2];
+        dy[1] = y[3];
+        dy[2] = -y[0] / r3;
+        dy[3] = -y[1] / r3;
+    };
+    let e = 0.5f64;
+    let y0 = V4::from([1.0 - e, 0.0, 0.0, ((1.0 + e) / (1.0 - e)).sqrt()]);
+    let energy = |_t: f64, y: &V4| 0.5 * (y[2] * y[2] + y[3] * y[3]) - 1.0 / y[0].hypot(y[1]);
+    let h0 = energy(0.0, &y0);
+    let t_end = 4.0 * std::f64::consts::PI;
+    let drift = |y: &V4| ((energy(0.0, y) - h0) / h0).abs();
+    let plain = Integrator::new(Rosenbrock::rodas5p())
+        .tol(1e-7)
+        .solve(autonomous(kepler), 0.0, t_end, y0)
+        .unwrap();
+    let projected = Integrator::new(Rosenbrock::rodas5p())
+        .tol(1e-7)
+        .monitor(InvariantMonitor::new(Invariant::new("energy", energy)).project(true))
+        .solve(autonomous(kepler), 0.0, t_end, y0)
+        .unwrap();
+    let budget = Integrator::new(Rosenbrock::rodas5p())
+        .tol(1e-7)
+        .monitor(InvariantMonitor::energy(energy, 1e-9))
+        .solve(autonomous(kepler), 0.0, t_end, y0)
+        .unwrap();
+    let (d0, d1, d2) = (
+        drift(plain.last_state()),
+        drift(projected.last_state()),
+        drift(budget.last_state()),
+    );
+    println!(
+        "energy drift: plain {d0:.2e}, projected {d1:.2e}, budget 1e-9 {d2:.2e} ({} vetoes)",
+        budget.stats.nveto
+    );
+    assert!(d0 > 1e-9, "the plain solve drifts");
+    assert!(d1 < 1e-13, "projection holds the energy");
+    assert!(
+        d2 < 1e-9 && budget.stats.nveto > 0,
+        "the budget vetoes steps and holds"
+    );
+    // The projected solve returns to the start after two periods.
+    let back = (projected.last_state() - y0).amax();
+    assert!(back < 1e-4, "{back}");
 }
