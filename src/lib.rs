@@ -40,6 +40,7 @@ pub mod event;
 pub mod gradient_flow;
 pub mod integrate;
 pub mod jacobian;
+pub mod minimize;
 pub mod linalg;
 pub mod method;
 pub mod monitor;

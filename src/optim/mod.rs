@@ -60,6 +60,12 @@ pub trait Optimizer<T: Real, S: State<T>> {
     fn reset(&mut self);
     /// One update of `x` with the gradient `grad` evaluated at `x`.
     fn step(&mut self, x: &mut S, grad: &S) -> Result<(), OptimError>;
+    /// Tells the optimiser the loss at the current `x` (after a step).
+    /// Plain optimisers ignore it; [`Scheduled`] passes it to its schedule
+    /// (see [`LrSchedule::observe`]). The
+    /// [`minimize`](crate::minimize::minimize) driver calls it after every
+    /// iteration.
+    fn observe_loss(&mut self, _loss: T) {}
 }
 
 impl<T: Real, S: State<T>, O: Optimizer<T, S> + ?Sized> Optimizer<T, S> for Box<O> {
@@ -80,6 +86,9 @@ impl<T: Real, S: State<T>, O: Optimizer<T, S> + ?Sized> Optimizer<T, S> for Box<
     }
     fn step(&mut self, x: &mut S, grad: &S) -> Result<(), OptimError> {
         (**self).step(x, grad)
+    }
+    fn observe_loss(&mut self, loss: T) {
+        (**self).observe_loss(loss)
     }
 }
 
