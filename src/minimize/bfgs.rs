@@ -17,7 +17,7 @@ use serde::{Deserialize, Serialize};
 ///
 /// computed as `H - rho (s u' + u s') + (rho^2 y'u + rho) s s'` with
 /// `u = H y`. Before the first update `H` is rescaled to `(s'y / y'y) I`
-/// (eq. 6.20). The first trial step is `min(1, 1/||g||)` while `H = I`, 1
+/// (eq. 6.20). The first trial step is `min(1, 1/||g||_2)` while `H = I`, 1
 /// after. The work per iteration is `O(n^2)`: for large `n` use [`Lbfgs`](super::Lbfgs).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Bfgs<T, S> {

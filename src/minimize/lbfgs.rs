@@ -13,8 +13,8 @@ use serde::{Deserialize, Serialize};
 /// `c1 = 1e-4`, `c2 = 0.9`.
 ///
 /// The first trial step is 1, except on the first iteration (and after a
-/// reset of the memory) where it is `min(1, 1 / ||g||)`, so the first move
-/// has length at most 1. A pair is stored only if `s'y > eps y'y` (the
+/// reset of the memory) where it is `min(1, 1 / ||g||_2)`, so the first move has length at most 1
+/// (scipy's L-BFGS-B makes the same choice). A pair is stored only if `s'y > eps y'y` (the
 /// curvature condition, which the strong-Wolfe search guarantees up to
 /// rounding). If a search fails, the memory is dropped and the next
 /// iteration starts again from steepest descent; a failure with an empty
