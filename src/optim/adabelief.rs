@@ -1,6 +1,7 @@
 //! AdaBelief, following optax's `optax.adabelief`.
 
 use super::{buffer, check, check_betas, check_dims, check_lr, OptimError, Optimizer};
+use serde::{Deserialize, Serialize};
 use crate::{Real, State};
 
 /// AdaBelief (Zhuang et al., NeurIPS 2020) exactly as `optax.adabelief`
@@ -24,7 +25,7 @@ use crate::{Real, State};
 /// applied as in PyTorch's Adam, optional rectification and weight
 /// decoupling); optax's form is the one implemented and checked here. There
 /// is no weight decay (optax applies it as a separate transformation).
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct AdaBelief<T, S> {
     lr: T,
     beta1: T,

@@ -1,6 +1,7 @@
 //! Adagrad, PyTorch's `torch.optim.Adagrad`.
 
 use super::{buffer, check, check_dims, check_lr, OptimError, Optimizer};
+use serde::{Deserialize, Serialize};
 use crate::{Real, State};
 
 /// Adagrad (Duchi, Hazan & Singer 2011) with the semantics of
@@ -15,7 +16,7 @@ use crate::{Real, State};
 /// ```
 ///
 /// `eps` is added *outside* the square root (default 1e-10).
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Adagrad<T, S> {
     lr: T,
     lr_decay: T,

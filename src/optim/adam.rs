@@ -1,6 +1,7 @@
 //! Adam, AMSGrad and AdamW, PyTorch's `torch.optim.Adam` / `AdamW`.
 
 use super::{buffer, check, check_betas, check_dims, check_lr, lerp, OptimError, Optimizer};
+use serde::{Deserialize, Serialize};
 use crate::{Real, State};
 
 /// Adam (Kingma & Ba 2015) with bias correction, optionally AMSGrad, with
@@ -29,7 +30,7 @@ use crate::{Real, State};
 /// opt.step(&mut x, &0.5).unwrap(); // first step moves by lr * g/(|g| + eps')
 /// assert!((x - 0.9).abs() < 1e-7);
 /// ```
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Adam<T, S> {
     lr: T,
     beta1: T,

@@ -1,6 +1,7 @@
 //! RMSprop, PyTorch's `torch.optim.RMSprop`.
 
 use super::{buffer, check, check_dims, check_lr, lerp, OptimError, Optimizer};
+use serde::{Deserialize, Serialize};
 use crate::{Real, State};
 
 /// RMSprop (Hinton's lecture 6e) with the semantics of `torch.optim.RMSprop`.
@@ -17,7 +18,7 @@ use crate::{Real, State};
 ///
 /// `eps` is added *outside* the square root (default 1e-8); there is no bias
 /// correction; all buffers start at zero.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct RmsProp<T, S> {
     lr: T,
     alpha: T,

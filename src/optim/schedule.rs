@@ -20,14 +20,24 @@
 //! ```
 
 use super::{OptimError, Optimizer};
+use serde::{Deserialize, Serialize};
 use crate::{Real, State};
 
-/// A learning rate for every step count `k = 0, 1, 2, ...`.
+/// A learning rate for every step count `k = 0, 1, 2, ...`, optionally
+/// steered by the loss.
 ///
-/// Any closure `Fn(usize) -> T` is a schedule.
+/// Any closure `Fn(usize) -> T` is a schedule. Loss-aware schedules
+/// ([`ReduceOnPlateau`]) also implement [`observe`](LrSchedule::observe),
+/// which [`Scheduled`] calls from [`Optimizer::observe_loss`] (the
+/// [`minimize`](crate::minimize::minimize) driver does so after every
+/// iteration).
 pub trait LrSchedule<T: Real> {
     /// The learning rate of step `k` (0-based).
     fn lr(&self, k: usize) -> T;
+    /// Sees the loss after a step (`k` steps taken so far). Default: nothing.
+    fn observe(&mut self, _k: usize, _loss: T) {}
+    /// Forgets what [`observe`](LrSchedule::observe) learnt. Default: nothing.
+    fn reset(&mut self) {}
 }
 
 impl<T: Real, F: Fn(usize) -> T> LrSchedule<T> for F {
@@ -37,7 +47,7 @@ impl<T: Real, F: Fn(usize) -> T> LrSchedule<T> for F {
 }
 
 /// The same learning rate at every step.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct Constant<T>(pub T);
 
 impl<T: Real> LrSchedule<T> for Constant<T> {
@@ -47,7 +57,7 @@ impl<T: Real> LrSchedule<T> for Constant<T> {
 }
 
 /// Step decay (PyTorch's `StepLR`): `lr0 * gamma^floor(k / step_size)`.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct StepDecay<T> {
     /// Initial learning rate.
     pub lr0: T,
@@ -76,7 +86,7 @@ impl<T: Real> LrSchedule<T> for StepDecay<T> {
 }
 
 /// Exponential decay (PyTorch's `ExponentialLR`): `lr0 * gamma^k`.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct Exponential<T> {
     /// Initial learning rate.
     pub lr0: T,
@@ -103,7 +113,7 @@ impl<T: Real> LrSchedule<T> for Exponential<T> {
 ///
 /// Beyond `t_max` the curve continues as the cosine does (back up towards
 /// `lr0` by `2 t_max`), as PyTorch's does.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct CosineAnnealing<T> {
     /// Initial (maximum) learning rate.
     pub lr0: T,
@@ -136,7 +146,7 @@ impl<T: Real> LrSchedule<T> for CosineAnnealing<T> {
 /// cycle = floor(1 + k / (2 step_size));  x = |k / step_size - 2 cycle + 1|
 /// lr = base_lr + (max_lr - base_lr) * max(0, 1 - x)
 /// ```
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct CyclicTriangular<T> {
     /// Lower bound (at `k = 0, 2 step_size, ...`).
     pub base_lr: T,
@@ -167,9 +177,320 @@ impl<T: Real> LrSchedule<T> for CyclicTriangular<T> {
     }
 }
 
+/// A linear ramp (PyTorch's `LinearLR`; with `start_factor < 1` the usual
+/// linear warmup): `lr0 * (s + (e - s) * min(k, total) / total)`.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct LinearWarmup<T> {
+    /// Base learning rate.
+    pub lr0: T,
+    /// Factor at `k = 0` (PyTorch's default 1/3).
+    pub start_factor: T,
+    /// Factor from `k = total` on (PyTorch's default 1).
+    pub end_factor: T,
+    /// Length of the ramp in steps (0 is treated as 1).
+    pub total: usize,
+}
+
+impl<T: Real> LinearWarmup<T> {
+    /// From `lr0 * start_factor` to `lr0` over `total` steps.
+    pub fn new(lr0: T, start_factor: T, total: usize) -> Self {
+        LinearWarmup {
+            lr0,
+            start_factor,
+            end_factor: T::one(),
+            total,
+        }
+    }
+}
+
+impl<T: Real> LrSchedule<T> for LinearWarmup<T> {
+    fn lr(&self, k: usize) -> T {
+        let n = self.total.max(1);
+        let frac = T::lit(k.min(n) as f64) / T::lit(n as f64);
+        self.lr0 * (self.start_factor + (self.end_factor - self.start_factor) * frac)
+    }
+}
+
+/// Multi-step decay (PyTorch's `MultiStepLR`): `lr0 * gamma^m` with `m` the
+/// number of milestones `<= k`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MultiStep<T> {
+    /// Initial learning rate.
+    pub lr0: T,
+    /// Steps at which the rate is multiplied by `gamma` (any order).
+    pub milestones: Vec<usize>,
+    /// Factor per milestone.
+    pub gamma: T,
+}
+
+impl<T: Real> MultiStep<T> {
+    /// `lr0`, multiplied by `gamma` at every milestone.
+    pub fn new(lr0: T, milestones: Vec<usize>, gamma: T) -> Self {
+        MultiStep { lr0, milestones, gamma }
+    }
+}
+
+impl<T: Real> LrSchedule<T> for MultiStep<T> {
+    fn lr(&self, k: usize) -> T {
+        let m = self.milestones.iter().filter(|&&s| s <= k).count();
+        self.lr0 * self.gamma.powi(m as i32)
+    }
+}
+
+/// Cosine annealing with warm restarts, SGDR (Loshchilov & Hutter 2017;
+/// PyTorch's `CosineAnnealingWarmRestarts` stepped once per step):
+/// periods `T_0, T_0 T_mult, T_0 T_mult^2, ...`; within a period of length
+/// `T_i`, at position `T_cur`,
+/// `lr = eta_min + (lr0 - eta_min) (1 + cos(pi T_cur / T_i)) / 2`.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct CosineWarmRestarts<T> {
+    /// Learning rate at the start of every period.
+    pub lr0: T,
+    /// First period in steps (0 is treated as 1).
+    pub t0: usize,
+    /// Growth factor of the periods (0 is treated as 1).
+    pub t_mult: usize,
+    /// Floor of the cosine.
+    pub eta_min: T,
+}
+
+impl<T: Real> CosineWarmRestarts<T> {
+    /// SGDR with first period `t0` and period factor `t_mult`.
+    pub fn new(lr0: T, t0: usize, t_mult: usize, eta_min: T) -> Self {
+        CosineWarmRestarts {
+            lr0,
+            t0,
+            t_mult,
+            eta_min,
+        }
+    }
+}
+
+impl<T: Real> LrSchedule<T> for CosineWarmRestarts<T> {
+    fn lr(&self, k: usize) -> T {
+        let mut ti = self.t0.max(1);
+        let mut cur = k;
+        if self.t_mult <= 1 {
+            cur %= ti;
+        } else {
+            while cur >= ti {
+                cur -= ti;
+                ti = ti.saturating_mul(self.t_mult);
+            }
+        }
+        let pi = T::lit(core::f64::consts::PI);
+        let c = (pi * T::lit(cur as f64) / T::lit(ti as f64)).cos();
+        self.eta_min + (self.lr0 - self.eta_min) * (T::one() + c) / T::lit(2.0)
+    }
+}
+
+/// How [`OneCycle`] interpolates within a phase.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Anneal {
+    /// `end + (start - end) (1 + cos(pi p)) / 2` (PyTorch's default).
+    Cos,
+    /// `start + (end - start) p`.
+    Linear,
+}
+
+/// The one-cycle policy (Smith & Topin 2019; PyTorch's `OneCycleLR` with
+/// `three_phase=False`): from `max_lr / div_factor` up to `max_lr` at step
+/// `pct_start * total - 1`, then down to
+/// `max_lr / (div_factor * final_div_factor)` at step `total - 1`.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct OneCycle<T> {
+    /// Peak learning rate.
+    pub max_lr: T,
+    /// Total number of steps.
+    pub total: usize,
+    /// Fraction of the steps spent increasing (PyTorch's default 0.3).
+    pub pct_start: T,
+    /// `initial = max_lr / div_factor` (default 25).
+    pub div_factor: T,
+    /// `final = initial / final_div_factor` (default 1e4).
+    pub final_div_factor: T,
+    /// Interpolation (default cosine).
+    pub anneal: Anneal,
+}
+
+impl<T: Real> OneCycle<T> {
+    /// PyTorch's defaults around `max_lr` over `total` steps.
+    pub fn new(max_lr: T, total: usize) -> Self {
+        OneCycle {
+            max_lr,
+            total,
+            pct_start: T::lit(0.3),
+            div_factor: T::lit(25.0),
+            final_div_factor: T::lit(1e4),
+            anneal: Anneal::Cos,
+        }
+    }
+}
+
+impl<T: Real> LrSchedule<T> for OneCycle<T> {
+    fn lr(&self, k: usize) -> T {
+        let initial = self.max_lr / self.div_factor;
+        let min_lr = initial / self.final_div_factor;
+        let e1 = self.pct_start * T::lit(self.total as f64) - T::one();
+        let e2 = T::lit(self.total as f64 - 1.0);
+        let kk = T::lit(k as f64);
+        let (start, end, s0, s1) = if kk <= e1 {
+            (initial, self.max_lr, T::zero(), e1)
+        } else {
+            (self.max_lr, min_lr, e1, e2)
+        };
+        let p = if s1 > s0 { (kk - s0) / (s1 - s0) } else { T::one() };
+        match self.anneal {
+            Anneal::Cos => {
+                let c = (T::lit(core::f64::consts::PI) * p).cos() + T::one();
+                end + (start - end) / T::lit(2.0) * c
+            }
+            Anneal::Linear => (end - start) * p + start,
+        }
+    }
+}
+
+/// Reduce the learning rate when the loss stops improving (PyTorch's
+/// `ReduceLROnPlateau`, `mode="min"`, `threshold_mode="rel"`): after every
+/// observed loss, if it is not below `best * (1 - threshold)` one more bad
+/// step is counted; more than `patience` bad steps in a row multiply the
+/// rate by `factor` (not below `min_lr`, and only if the change exceeds
+/// `eps`), then `cooldown` steps pass without counting.
+///
+/// PyTorch calls `step(loss)` once per epoch; under the
+/// [`minimize`](crate::minimize::minimize) driver an epoch is an iteration.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct ReduceOnPlateau<T> {
+    /// Multiplier on a plateau (default 0.1).
+    pub factor: T,
+    /// Bad steps tolerated (default 10).
+    pub patience: usize,
+    /// Relative improvement that counts (default 1e-4).
+    pub threshold: T,
+    /// Steps after a reduction during which bad steps are not counted
+    /// (default 0).
+    pub cooldown: usize,
+    /// Floor of the learning rate (default 0).
+    pub min_lr: T,
+    /// Smallest change worth making (default 1e-8).
+    pub eps: T,
+    lr0: T,
+    lr: T,
+    best: T,
+    bad: usize,
+    cooldown_left: usize,
+}
+
+impl<T: Real> ReduceOnPlateau<T> {
+    /// Starts at `lr0` with PyTorch's defaults.
+    pub fn new(lr0: T) -> Self {
+        ReduceOnPlateau {
+            factor: T::lit(0.1),
+            patience: 10,
+            threshold: T::lit(1e-4),
+            cooldown: 0,
+            min_lr: T::zero(),
+            eps: T::lit(1e-8),
+            lr0,
+            lr: lr0,
+            best: T::infinity(),
+            bad: 0,
+            cooldown_left: 0,
+        }
+    }
+    /// Sets `factor` and `patience`.
+    pub fn with(mut self, factor: T, patience: usize) -> Self {
+        self.factor = factor;
+        self.patience = patience;
+        self
+    }
+    /// The best loss seen.
+    pub fn best(&self) -> T {
+        self.best
+    }
+}
+
+impl<T: Real> LrSchedule<T> for ReduceOnPlateau<T> {
+    fn lr(&self, _k: usize) -> T {
+        self.lr
+    }
+    fn observe(&mut self, _k: usize, loss: T) {
+        if loss < self.best * (T::one() - self.threshold) {
+            self.best = loss;
+            self.bad = 0;
+        } else {
+            self.bad += 1;
+        }
+        if self.cooldown_left > 0 {
+            self.cooldown_left -= 1;
+            self.bad = 0;
+        }
+        if self.bad > self.patience {
+            let new = (self.lr * self.factor).max(self.min_lr);
+            if self.lr - new > self.eps {
+                self.lr = new;
+            }
+            self.cooldown_left = self.cooldown;
+            self.bad = 0;
+        }
+    }
+    fn reset(&mut self) {
+        self.lr = self.lr0;
+        self.best = T::infinity();
+        self.bad = 0;
+        self.cooldown_left = 0;
+    }
+}
+
+/// Two schedules in sequence (PyTorch's `SequentialLR` for two
+/// schedulers): `first.lr(k)` for `k < milestone`, then
+/// `second.lr(k - milestone)`. Nest for more parts, e.g. warmup, then
+/// cosine, then constant.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Sequence<A, B> {
+    /// Used before the milestone.
+    pub first: A,
+    /// Used from the milestone on, with its step count restarted at 0.
+    pub second: B,
+    /// The switching step.
+    pub milestone: usize,
+}
+
+impl<A, B> Sequence<A, B> {
+    /// `first` until `milestone`, then `second` from its own step 0.
+    pub fn new(first: A, milestone: usize, second: B) -> Self {
+        Sequence {
+            first,
+            second,
+            milestone,
+        }
+    }
+}
+
+impl<T: Real, A: LrSchedule<T>, B: LrSchedule<T>> LrSchedule<T> for Sequence<A, B> {
+    fn lr(&self, k: usize) -> T {
+        if k < self.milestone {
+            self.first.lr(k)
+        } else {
+            self.second.lr(k - self.milestone)
+        }
+    }
+    fn observe(&mut self, k: usize, loss: T) {
+        if k < self.milestone {
+            self.first.observe(k, loss)
+        } else {
+            self.second.observe(k - self.milestone, loss)
+        }
+    }
+    fn reset(&mut self) {
+        self.first.reset();
+        self.second.reset();
+    }
+}
+
 /// An optimiser whose learning rate comes from a schedule: before step `k`
 /// it sets `lr = schedule.lr(k)`.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Scheduled<O, L> {
     inner: O,
     schedule: L,
@@ -212,7 +533,11 @@ impl<T: Real, S: State<T>, O: Optimizer<T, S>, L: LrSchedule<T>> Optimizer<T, S>
     }
     fn reset(&mut self) {
         self.inner.reset();
+        self.schedule.reset();
         self.k = 0;
+    }
+    fn observe_loss(&mut self, loss: T) {
+        self.schedule.observe(self.k, loss);
     }
     fn step(&mut self, x: &mut S, grad: &S) -> Result<(), OptimError> {
         self.inner.set_lr(self.schedule.lr(self.k));

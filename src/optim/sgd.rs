@@ -1,6 +1,7 @@
 //! Stochastic gradient descent with momentum, PyTorch's `torch.optim.SGD`.
 
 use super::{buffer, check, check_dims, check_lr, OptimError, Optimizer};
+use serde::{Deserialize, Serialize};
 use crate::{Real, State};
 
 /// Gradient descent, heavy-ball momentum and Nesterov momentum with the
@@ -27,7 +28,7 @@ use crate::{Real, State};
 /// opt.step(&mut x, &2.0).unwrap(); // b = 2, d = 2 + 0.9 * 2
 /// assert!((x - (1.0 - 0.1 * 3.8)).abs() < 1e-15);
 /// ```
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Sgd<T, S> {
     lr: T,
     momentum: T,
