@@ -98,6 +98,24 @@ fn range(vals: impl Iterator<Item = f64>, scale: Scale) -> (f64, f64) {
     }
 }
 
+/// A short tick label: plain for moderate magnitudes, `1e-7` style
+/// otherwise (plotters' default prints log-axis ticks with all digits).
+fn tick(v: f64) -> String {
+    let a = v.abs();
+    if v == 0.0 || (1e-3..1e5).contains(&a) {
+        let s = format!("{:.4}", v);
+        let s = s.trim_end_matches('0').trim_end_matches('.');
+        s.to_string()
+    } else {
+        let s = format!("{:.2e}", v);
+        // 1.00e-7 -> 1e-7, 2.50e3 -> 2.5e3
+        match s.split_once('e') {
+            Some((m, e)) => format!("{}e{}", m.trim_end_matches('0').trim_end_matches('.'), e),
+            None => s,
+        }
+    }
+}
+
 /// Draws the series into `target/plots/<file>` and returns the path.
 pub fn plot(file: &str, fig: &Figure, series: &[Series]) -> Result<PathBuf, Box<dyn std::error::Error>> {
     let path = plot_path(file);
@@ -133,6 +151,8 @@ pub fn plot(file: &str, fig: &Figure, series: &[Series]) -> Result<PathBuf, Box<
                 .configure_mesh()
                 .x_desc(fig.x_label)
                 .y_desc(fig.y_label)
+                .x_label_formatter(&|v: &f64| tick(*v))
+                .y_label_formatter(&|v: &f64| tick(*v))
                 .draw()?;
             for (i, s) in series.iter().enumerate() {
                 let color = COLORS[i % COLORS.len()];
