@@ -65,10 +65,28 @@ fn main() {
             ma * 1e6,
             mb * 1e6,
             mr,
-            if a.converged && b.converged { "" } else { "  (not converged!)" }
+            if a.converged && b.converged {
+                ""
+            } else {
+                "  (not converged!)"
+            }
         );
-        csv += &format!("{},odestride,{},{},{},{:.3}\n", p.name, a.iterations, a.nf, a.ng, ma * 1e6);
-        csv += &format!("{},argmin,{},{},{},{:.3}\n", p.name, b.iterations, b.nf, b.ng, mb * 1e6);
+        csv += &format!(
+            "{},odestride,{},{},{},{:.3}\n",
+            p.name,
+            a.iterations,
+            a.nf,
+            a.ng,
+            ma * 1e6
+        );
+        csv += &format!(
+            "{},argmin,{},{},{},{:.3}\n",
+            p.name,
+            b.iterations,
+            b.nf,
+            b.ng,
+            mb * 1e6
+        );
     }
     let path = plot::plot_path("lbfgs_vs_argmin.csv");
     std::fs::write(&path, csv).expect("write csv");

@@ -43,12 +43,23 @@ fn lab(
     let series: Vec<Series> = cmp
         .loss_vs_evals()
         .into_iter()
-        .map(|(name, pts)| Series::line(name, pts.into_iter().map(|(e, f)| (e.max(1.0), (f - shift).max(floor))).collect()))
+        .map(|(name, pts)| {
+            Series::line(
+                name,
+                pts.into_iter()
+                    .map(|(e, f)| (e.max(1.0), (f - shift).max(floor)))
+                    .collect(),
+            )
+        })
         .collect();
     let fig = Figure {
         title,
         x_label: "gradient evaluations",
-        y_label: if shift != 0.0 { "E - E_best (floor 1e-14)" } else { "f" },
+        y_label: if shift != 0.0 {
+            "E - E_best (floor 1e-14)"
+        } else {
+            "f"
+        },
         x_scale: Scale::Log,
         y_scale: Scale::Log,
         equal_aspect: false,
@@ -61,7 +72,10 @@ fn lab(
 fn main() {
     // Rosenbrock, 2-d, from (-1.2, 1): Hessian eigenvalues up to ~1000 at
     // the minimum, so gradient descent needs lr < 2e-3.
-    let crit = Criteria::default().gtol(1e-6).max_evals(20_000).max_iter(1_000_000);
+    let crit = Criteria::default()
+        .gtol(1e-6)
+        .max_evals(20_000)
+        .max_iter(1_000_000);
     let methods: Vec<Box<dyn Minimizer<f64, V>>> = vec![
         Box::new(Discrete::new(Sgd::new(1e-3))),
         Box::new(Discrete::new(Sgd::new(1e-4).momentum(0.9))),
@@ -104,7 +118,9 @@ fn main() {
     let mut x0 = LennardJones::icosahedron(1.1);
     let mut s = 12345u64;
     for v in x0.iter_mut() {
-        s = s.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        s = s
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
         *v += 0.1 * ((s >> 11) as f64 / (1u64 << 53) as f64 - 0.5);
     }
     let methods: Vec<Box<dyn Minimizer<f64, V>>> = vec![Box::new(Lbfgs::new()), Box::new(Fire::new(5e-3))];
@@ -118,6 +134,9 @@ fn main() {
         true,
     );
     for r in &cmp.runs {
-        println!("LJ13 {:<12} E = {:.6}  gradient evaluations {}", r.method, r.f, r.counts.ng);
+        println!(
+            "LJ13 {:<12} E = {:.6}  gradient evaluations {}",
+            r.method, r.f, r.counts.ng
+        );
     }
 }

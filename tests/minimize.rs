@@ -4,7 +4,9 @@
 use nalgebra::{DVector, SVector};
 use odestride::gradient_flow::objective;
 use odestride::minimize::test_functions::{Beale, LennardJones, PowellSingular, Rosenbrock};
-use odestride::minimize::{minimize, Bfgs, Criteria, Discrete, Fire, Flow, Lbfgs, MinimizeError, Minimizer, Status};
+use odestride::minimize::{
+    minimize, Bfgs, Criteria, Discrete, Fire, Flow, Lbfgs, MinimizeError, Minimizer, Status,
+};
 use odestride::optim::{Adam, Sgd};
 use odestride::ExplicitRk;
 
@@ -20,25 +22,47 @@ fn lbfgs_and_bfgs_reach_the_published_minima() {
             if method == 1 && n > 2 {
                 continue;
             }
-            let mut m: Box<dyn Minimizer<f64, DVector<f64>>> =
-                if method == 0 { Box::new(Lbfgs::new()) } else { Box::new(Bfgs::new()) };
+            let mut m: Box<dyn Minimizer<f64, DVector<f64>>> = if method == 0 {
+                Box::new(Lbfgs::new())
+            } else {
+                Box::new(Bfgs::new())
+            };
             let r = minimize(&mut m, Rosenbrock, dv(Rosenbrock::start(n)), &crit).unwrap();
-            println!("rosenbrock n={n} {}: {:?} it={} nf={} ng={}", r.method, r.status, r.iterations, r.counts.nf, r.counts.ng);
+            println!(
+                "rosenbrock n={n} {}: {:?} it={} nf={} ng={}",
+                r.method, r.status, r.iterations, r.counts.nf, r.counts.ng
+            );
             assert_eq!(r.status, Status::GradientTolerance, "{}", r.method);
             // minimum (1, ..., 1); |x - 1| <~ |H^-1| |g| with |H^-1| ~ 1e3 at the minimum
             assert!(r.x.iter().all(|v| (v - 1.0).abs() < 1e-5), "{:?}", r.x);
             assert!(r.f < 1e-14);
         }
     }
-    for mut m in [Box::new(Lbfgs::new()) as Box<dyn Minimizer<f64, SVector<f64, 2>>>, Box::new(Bfgs::new())] {
+    for mut m in [
+        Box::new(Lbfgs::new()) as Box<dyn Minimizer<f64, SVector<f64, 2>>>,
+        Box::new(Bfgs::new()),
+    ] {
         let r = minimize(&mut m, Beale, SVector::<f64, 2>::new(1.0, 1.0), &crit).unwrap();
-        println!("beale {}: {:?} it={} nf={}", r.method, r.status, r.iterations, r.counts.nf);
+        println!(
+            "beale {}: {:?} it={} nf={}",
+            r.method, r.status, r.iterations, r.counts.nf
+        );
         assert_eq!(r.status, Status::GradientTolerance);
-        assert!((r.x[0] - 3.0).abs() < 1e-7 && (r.x[1] - 0.5).abs() < 1e-7, "{:?}", r.x);
+        assert!(
+            (r.x[0] - 3.0).abs() < 1e-7 && (r.x[1] - 0.5).abs() < 1e-7,
+            "{:?}",
+            r.x
+        );
     }
-    for mut m in [Box::new(Lbfgs::new()) as Box<dyn Minimizer<f64, [f64; 4]>>, Box::new(Bfgs::new())] {
+    for mut m in [
+        Box::new(Lbfgs::new()) as Box<dyn Minimizer<f64, [f64; 4]>>,
+        Box::new(Bfgs::new()),
+    ] {
         let r = minimize(&mut m, PowellSingular, [3.0, -1.0, 0.0, 1.0], &crit).unwrap();
-        println!("powell {}: {:?} it={} nf={}", r.method, r.status, r.iterations, r.counts.nf);
+        println!(
+            "powell {}: {:?} it={} nf={}",
+            r.method, r.status, r.iterations, r.counts.nf
+        );
         assert_eq!(r.status, Status::GradientTolerance);
         // g ~ x^3 near the singular minimum: |g| <= 1e-8 bounds |x| by ~1e-2
         assert!(r.f < 1e-10 && r.x.iter().all(|v| v.abs() < 2e-2), "{:?}", r.x);
@@ -51,7 +75,9 @@ fn lj13_from_a_perturbed_icosahedron() {
     // deterministic perturbation of +-0.05 per coordinate
     let mut s = 12345u64;
     for v in x0.iter_mut() {
-        s = s.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        s = s
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
         *v += 0.1 * ((s >> 11) as f64 / (1u64 << 53) as f64 - 0.5);
     }
     let crit = Criteria::default().gtol(1e-6).max_iter(20000);
@@ -60,7 +86,15 @@ fn lj13_from_a_perturbed_icosahedron() {
     let a = minimize(&mut lb, LennardJones, dv(x0.clone()), &crit).unwrap();
     let b = minimize(&mut fire, LennardJones, dv(x0), &crit).unwrap();
     for r in [&a, &b] {
-        println!("LJ13 {}: {:?} E={:.8} it={} ng={} t={:.3} ms", r.method, r.status, r.f, r.iterations, r.counts.ng, r.time * 1e3);
+        println!(
+            "LJ13 {}: {:?} E={:.8} it={} ng={} t={:.3} ms",
+            r.method,
+            r.status,
+            r.f,
+            r.iterations,
+            r.counts.ng,
+            r.time * 1e3
+        );
         assert_eq!(r.status, Status::GradientTolerance);
         assert!((r.f - -44.326801).abs() < 1e-6, "{}", r.f);
     }
@@ -81,7 +115,13 @@ fn quad() -> impl odestride::gradient_flow::Objective<f64, [f64; 2]> {
 fn gradient_descent_through_the_driver_is_the_closed_form() {
     // SGD with lr h on f = sum a_i x_i^2 / 2: x_i(k) = (1 - h a_i)^k x_i(0)
     let h = 0.05;
-    let r = minimize(&mut Discrete::new(Sgd::new(h)), quad(), [1.0, 1.0], &Criteria::default().max_iter(30)).unwrap();
+    let r = minimize(
+        &mut Discrete::new(Sgd::new(h)),
+        quad(),
+        [1.0, 1.0],
+        &Criteria::default().max_iter(30),
+    )
+    .unwrap();
     assert_eq!(r.status, Status::MaxIterations);
     assert_eq!(r.iterations, 30);
     assert_eq!(r.history.len(), 31);
@@ -102,7 +142,10 @@ fn gradient_descent_through_the_driver_is_the_closed_form() {
     let mut flow = Flow::new(ExplicitRk::euler()).fixed_step(h);
     let e = minimize(&mut flow, quad(), [1.0, 1.0], &Criteria::default().max_iter(30)).unwrap();
     assert_eq!(e.x, r.x);
-    assert_eq!(e.history.iter().map(|h| h.f).collect::<Vec<_>>(), r.history.iter().map(|h| h.f).collect::<Vec<_>>());
+    assert_eq!(
+        e.history.iter().map(|h| h.f).collect::<Vec<_>>(),
+        r.history.iter().map(|h| h.f).collect::<Vec<_>>()
+    );
 }
 
 #[test]
@@ -110,13 +153,33 @@ fn every_stopping_rule() {
     let c = Criteria::default();
     // gradient tolerance already at the start
     let r = minimize(&mut Lbfgs::new(), quad(), [0.0, 0.0], &c).unwrap();
-    assert_eq!((r.status.clone(), r.iterations, r.counts.calls), (Status::GradientTolerance, 0, 1));
+    assert_eq!(
+        (r.status.clone(), r.iterations, r.counts.calls),
+        (Status::GradientTolerance, 0, 1)
+    );
     // target: with lr 0.05, f_k = ((0.95^2k) + 10 (0.5^2k)) / 2 first <= 0.1 at k = 16
-    let r = minimize(&mut Discrete::new(Sgd::new(0.05)), quad(), [1.0, 1.0], &c.clone().target(0.1)).unwrap();
-    let k = (0..).find(|&k| 0.5 * (0.95f64.powi(2 * k) + 10.0 * 0.25f64.powi(k)) <= 0.1).unwrap();
-    assert_eq!((r.status.clone(), r.iterations), (Status::TargetReached, k as usize));
+    let r = minimize(
+        &mut Discrete::new(Sgd::new(0.05)),
+        quad(),
+        [1.0, 1.0],
+        &c.clone().target(0.1),
+    )
+    .unwrap();
+    let k = (0..)
+        .find(|&k| 0.5 * (0.95f64.powi(2 * k) + 10.0 * 0.25f64.powi(k)) <= 0.1)
+        .unwrap();
+    assert_eq!(
+        (r.status.clone(), r.iterations),
+        (Status::TargetReached, k as usize)
+    );
     // relative decrease (scipy's rule): 0 <= f_prev - f <= 0.1 max(|f_prev|, |f|, 1)
-    let r = minimize(&mut Discrete::new(Sgd::new(0.05)), quad(), [1.0, 1.0], &c.clone().ftol_rel(0.1)).unwrap();
+    let r = minimize(
+        &mut Discrete::new(Sgd::new(0.05)),
+        quad(),
+        [1.0, 1.0],
+        &c.clone().ftol_rel(0.1),
+    )
+    .unwrap();
     assert_eq!(r.status, Status::RelativeDecrease);
     let h = &r.history;
     let n = h.len();
@@ -124,27 +187,64 @@ fn every_stopping_rule() {
     assert!(rel(h[n - 2].f, h[n - 1].f) <= 0.1);
     assert!(h.windows(2).take(n - 2).all(|w| rel(w[0].f, w[1].f) > 0.1));
     // evaluation budget
-    let r = minimize(&mut Discrete::new(Sgd::new(0.001)), quad(), [1.0, 1.0], &c.clone().max_evals(10)).unwrap();
-    assert_eq!((r.status.clone(), r.counts.calls, r.iterations), (Status::MaxEvaluations, 10, 9));
+    let r = minimize(
+        &mut Discrete::new(Sgd::new(0.001)),
+        quad(),
+        [1.0, 1.0],
+        &c.clone().max_evals(10),
+    )
+    .unwrap();
+    assert_eq!(
+        (r.status.clone(), r.counts.calls, r.iterations),
+        (Status::MaxEvaluations, 10, 9)
+    );
     // time budget 0: stops after the first iteration
-    let r = minimize(&mut Discrete::new(Sgd::new(0.001)), quad(), [1.0, 1.0], &c.clone().max_time(0.0)).unwrap();
+    let r = minimize(
+        &mut Discrete::new(Sgd::new(0.001)),
+        quad(),
+        [1.0, 1.0],
+        &c.clone().max_time(0.0),
+    )
+    .unwrap();
     assert_eq!((r.status.clone(), r.iterations), (Status::MaxTime, 1));
     // divergence: lr 0.25 > 2/10 makes the stiff component grow by |1 - 2.5| = 1.5 per step
-    let r = minimize(&mut Discrete::new(Sgd::new(0.25)), quad(), [1.0, 1.0], &c.clone().diverge(100.0)).unwrap();
+    let r = minimize(
+        &mut Discrete::new(Sgd::new(0.25)),
+        quad(),
+        [1.0, 1.0],
+        &c.clone().diverge(100.0),
+    )
+    .unwrap();
     assert!(matches!(r.status, Status::Diverged { .. }), "{:?}", r.status);
     // f0 = 5.5; limit 5.5 + 100 * 5.5 = 555.5; f_k ~ 5 * 1.5^(2k) first above at k = 6
     assert_eq!(r.iterations, 6);
     assert!(!r.status.converged());
     // non-finite: diverged with a reason, not a panic
     let r = minimize(&mut Discrete::new(Sgd::new(1e200)), quad(), [1.0, 1.0], &c).unwrap();
-    assert!(matches!(&r.status, Status::Diverged { reason } if reason.contains("inf") || reason.contains("finite")), "{:?}", r.status);
+    assert!(
+        matches!(&r.status, Status::Diverged { reason } if reason.contains("inf") || reason.contains("finite")),
+        "{:?}",
+        r.status
+    );
     // a wrong gradient: the line search finds no decrease -> stalled
-    let bad = objective(|x: &[f64; 1]| x[0] * x[0], |x: &[f64; 1], g: &mut [f64; 1]| g[0] = -2.0 * x[0]);
+    let bad = objective(
+        |x: &[f64; 1]| x[0] * x[0],
+        |x: &[f64; 1], g: &mut [f64; 1]| g[0] = -2.0 * x[0],
+    );
     let r = minimize(&mut Lbfgs::new(), bad, [1.0], &c).unwrap();
     assert!(matches!(r.status, Status::Stalled { .. }), "{:?}", r.status);
     // record_every
-    let r = minimize(&mut Discrete::new(Sgd::new(0.05)), quad(), [1.0, 1.0], &c.clone().max_iter(25).record_every(10)).unwrap();
-    assert_eq!(r.history.iter().map(|h| h.iter).collect::<Vec<_>>(), vec![0, 10, 20, 25]);
+    let r = minimize(
+        &mut Discrete::new(Sgd::new(0.05)),
+        quad(),
+        [1.0, 1.0],
+        &c.clone().max_iter(25).record_every(10),
+    )
+    .unwrap();
+    assert_eq!(
+        r.history.iter().map(|h| h.iter).collect::<Vec<_>>(),
+        vec![0, 10, 20, 25]
+    );
 }
 
 #[test]
@@ -173,21 +273,46 @@ fn bad_input_is_a_typed_error() {
     let e = minimize(&mut Lbfgs::new(), quad(), [1.0, 1.0], &c.clone().gtol(-1.0)).unwrap_err();
     assert!(matches!(e, MinimizeError::InvalidCriterion { name: "gtol", .. }));
     let e = minimize(&mut Lbfgs::new().memory(0), quad(), [1.0, 1.0], &c).unwrap_err();
-    assert!(matches!(e, MinimizeError::InvalidParameter { name: "memory", .. }));
+    assert!(matches!(
+        e,
+        MinimizeError::InvalidParameter { name: "memory", .. }
+    ));
     let e = minimize(&mut Fire::new(-0.1), quad(), [1.0, 1.0], &c).unwrap_err();
     assert!(matches!(e, MinimizeError::InvalidParameter { name: "dt", .. }));
     let e = minimize(&mut Discrete::new(Adam::new(-1.0)), quad(), [1.0, 1.0], &c).unwrap_err();
     assert!(matches!(e, MinimizeError::Optim(_)));
     let e = minimize(&mut Flow::new(ExplicitRk::euler()), quad(), [1.0, 1.0], &c).unwrap_err();
-    assert!(matches!(e, MinimizeError::InvalidParameter { name: "fixed_step", .. }));
+    assert!(matches!(
+        e,
+        MinimizeError::InvalidParameter {
+            name: "fixed_step",
+            ..
+        }
+    ));
     let e = minimize(&mut Lbfgs::new(), Rosenbrock, DVector::<f64>::zeros(0), &c).unwrap_err();
     assert_eq!(e, MinimizeError::EmptyStart);
     // a gradient of the wrong size
-    let wrong = objective(|_x: &DVector<f64>| 1.0, |_x: &DVector<f64>, g: &mut DVector<f64>| *g = DVector::zeros(3));
+    let wrong = objective(
+        |_x: &DVector<f64>| 1.0,
+        |_x: &DVector<f64>, g: &mut DVector<f64>| *g = DVector::zeros(3),
+    );
     let e = minimize(&mut Lbfgs::new(), wrong, DVector::from_vec(vec![1.0, 2.0]), &c).unwrap_err();
-    assert!(matches!(e, MinimizeError::DimensionMismatch { expected: 2, got: 3, .. }));
-    let inf = objective(|_x: &[f64; 1]| f64::INFINITY, |_x: &[f64; 1], g: &mut [f64; 1]| g[0] = 0.0);
-    assert_eq!(minimize(&mut Lbfgs::new(), inf, [1.0], &c).unwrap_err(), MinimizeError::NonFiniteStart("f(x0)"));
+    assert!(matches!(
+        e,
+        MinimizeError::DimensionMismatch {
+            expected: 2,
+            got: 3,
+            ..
+        }
+    ));
+    let inf = objective(
+        |_x: &[f64; 1]| f64::INFINITY,
+        |_x: &[f64; 1], g: &mut [f64; 1]| g[0] = 0.0,
+    );
+    assert_eq!(
+        minimize(&mut Lbfgs::new(), inf, [1.0], &c).unwrap_err(),
+        MinimizeError::NonFiniteStart("f(x0)")
+    );
 }
 
 #[test]
@@ -233,6 +358,7 @@ fn optimizer_state_round_trips_through_serde() {
     assert_eq!(lb2.stored_pairs(), 10);
     // a whole run (criteria, history, status) serialises
     let run = minimize(&mut Lbfgs::new(), quad(), [1.0, 1.0], &Criteria::default()).unwrap();
-    let back: odestride::minimize::Minimum<f64, [f64; 2]> = serde_json::from_str(&serde_json::to_string(&run).unwrap()).unwrap();
+    let back: odestride::minimize::Minimum<f64, [f64; 2]> =
+        serde_json::from_str(&serde_json::to_string(&run).unwrap()).unwrap();
     assert_eq!(back, run);
 }

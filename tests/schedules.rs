@@ -6,8 +6,8 @@
 use odestride::gradient_flow::objective;
 use odestride::minimize::{minimize, Criteria, Discrete};
 use odestride::optim::schedule::{
-    Anneal, CosineAnnealing, CosineWarmRestarts, LinearWarmup, LrSchedule, MultiStep, OneCycle, ReduceOnPlateau,
-    Sequence,
+    Anneal, CosineAnnealing, CosineWarmRestarts, LinearWarmup, LrSchedule, MultiStep, OneCycle,
+    ReduceOnPlateau, Sequence,
 };
 use odestride::optim::{Optimizer, Scheduled, Sgd};
 use std::f64::consts::PI;
@@ -51,10 +51,17 @@ fn sgdr_is_cosine_annealing_warm_restarts() {
             } else {
                 let m = t_mult as f64;
                 let n = ((k as f64 / t0 as f64 * (m - 1.0) + 1.0).ln() / m.ln() + 1e-12).floor();
-                (k as f64 - t0 as f64 * (m.powf(n) - 1.0) / (m - 1.0), t0 as f64 * m.powf(n))
+                (
+                    k as f64 - t0 as f64 * (m.powf(n) - 1.0) / (m - 1.0),
+                    t0 as f64 * m.powf(n),
+                )
             };
             let want = eta_min + (lr0 - eta_min) * (1.0 + (PI * tcur / ti).cos()) / 2.0;
-            assert!((s.lr(k) - want).abs() < 1e-15, "t_mult={t_mult} k={k}: {} vs {want}", s.lr(k));
+            assert!(
+                (s.lr(k) - want).abs() < 1e-15,
+                "t_mult={t_mult} k={k}: {} vs {want}",
+                s.lr(k)
+            );
         }
     }
     // restarts of the T_mult = 2 schedule at 3, 9, 21, 45: back to lr0
@@ -91,7 +98,11 @@ fn one_cycle_is_onecyclelr() {
 
 #[test]
 fn sequence_restarts_the_second_schedule() {
-    let s = Sequence::new(LinearWarmup::new(0.1, 0.1, 5), 5, CosineAnnealing::new(0.1, 10, 0.0));
+    let s = Sequence::new(
+        LinearWarmup::new(0.1, 0.1, 5),
+        5,
+        CosineAnnealing::new(0.1, 10, 0.0),
+    );
     assert!(close(s.lr(0), 0.01));
     assert!(close(s.lr(4), 0.1 * (0.1 + 0.9 * 4.0 / 5.0)));
     assert_eq!(s.lr(5), 0.1);
@@ -127,8 +138,14 @@ fn plateau_schedule_sees_the_loss_through_the_driver() {
     // f = x^2 with SGD lr 1.0: x -> -x, the loss never improves, so the
     // plateau rule (patience 3, factor 0.5) halves the rate after
     // a plateau: lr 0.5 gives x -> 0 in one step.
-    let f = objective(|x: &[f64; 1]| x[0] * x[0], |x: &[f64; 1], g: &mut [f64; 1]| g[0] = 2.0 * x[0]);
-    let mut m = Discrete::new(Scheduled::new(Sgd::new(1.0), ReduceOnPlateau::new(1.0).with(0.5, 3)));
+    let f = objective(
+        |x: &[f64; 1]| x[0] * x[0],
+        |x: &[f64; 1], g: &mut [f64; 1]| g[0] = 2.0 * x[0],
+    );
+    let mut m = Discrete::new(Scheduled::new(
+        Sgd::new(1.0),
+        ReduceOnPlateau::new(1.0).with(0.5, 3),
+    ));
     let r = minimize(&mut m, f, [1.0], &Criteria::default().gtol(1e-12).max_iter(50)).unwrap();
     let steps: Vec<f64> = r.history.iter().skip(1).map(|h| h.step).collect();
     // the loss after each iteration is observed (not f0): iteration 1

@@ -139,7 +139,8 @@ impl<T: Real, S: State<T>> Minimizer<T, S> for Bfgs<T, S> {
                     let c = rho * rho * yu + rho;
                     for i in 0..n {
                         for j in 0..n {
-                            let v = self.h[i * n + j] - rho * (s[i] * self.u[j] + self.u[i] * s[j]) + c * s[i] * s[j];
+                            let v = self.h[i * n + j] - rho * (s[i] * self.u[j] + self.u[i] * s[j])
+                                + c * s[i] * s[j];
                             self.h[i * n + j] = v;
                         }
                     }

@@ -100,9 +100,21 @@ impl<T: Real, S: State<T>> Minimizer<T, S> for Fire<T, S> {
         let (one, zero) = (T::one(), T::zero());
         param(N, "dt", self.dt0, self.dt0 > zero, "must be finite and > 0")?;
         let dt_max = self.dt_max.unwrap_or(T::lit(10.0) * self.dt0);
-        param(N, "dt_max", dt_max, dt_max >= self.dt0, "must be finite and >= dt")?;
+        param(
+            N,
+            "dt_max",
+            dt_max,
+            dt_max >= self.dt0,
+            "must be finite and >= dt",
+        )?;
         param(N, "f_inc", self.f_inc, self.f_inc >= one, "must be >= 1")?;
-        param(N, "f_dec", self.f_dec, self.f_dec > zero && self.f_dec < one, "must lie in (0, 1)")?;
+        param(
+            N,
+            "f_dec",
+            self.f_dec,
+            self.f_dec > zero && self.f_dec < one,
+            "must lie in (0, 1)",
+        )?;
         param(
             N,
             "alpha_start",
@@ -110,7 +122,13 @@ impl<T: Real, S: State<T>> Minimizer<T, S> for Fire<T, S> {
             self.alpha_start >= zero && self.alpha_start <= one,
             "must lie in [0, 1]",
         )?;
-        param(N, "f_alpha", self.f_alpha, self.f_alpha > zero && self.f_alpha <= one, "must lie in (0, 1]")?;
+        param(
+            N,
+            "f_alpha",
+            self.f_alpha,
+            self.f_alpha > zero && self.f_alpha <= one,
+            "must lie in (0, 1]",
+        )?;
         if let Some(m) = self.max_move {
             param(N, "max_move", m, m > zero, "must be finite and > 0")?;
         }

@@ -171,8 +171,20 @@ impl<T: Real, S: State<T>, St: Stepper<T, S>, C: StepController<T>> Minimizer<T,
     fn start(&mut self, x0: &S, _f0: T, _g0: &S) -> Result<(), MinimizeError> {
         const N: &str = "Flow";
         let pos = "must be finite and > 0";
-        param(N, "rtol", self.rtol, self.rtol >= T::zero(), "must be finite and >= 0")?;
-        param(N, "atol", self.atol, self.atol >= T::zero(), "must be finite and >= 0")?;
+        param(
+            N,
+            "rtol",
+            self.rtol,
+            self.rtol >= T::zero(),
+            "must be finite and >= 0",
+        )?;
+        param(
+            N,
+            "atol",
+            self.atol,
+            self.atol >= T::zero(),
+            "must be finite and >= 0",
+        )?;
         if self.rtol == T::zero() && self.atol == T::zero() && self.fixed.is_none() {
             return Err(MinimizeError::InvalidParameter {
                 method: N,

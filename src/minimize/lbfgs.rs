@@ -116,11 +116,38 @@ fn two_loop<T: Real, S: State<T>>(
 }
 
 /// Checks the line-search parameters shared by L-BFGS and BFGS.
-pub(crate) fn check_line_search<T: Real>(method: &'static str, ls: &MoreThuente<T>) -> Result<(), MinimizeError> {
-    param(method, "c1", ls.c1, ls.c1 > T::zero() && ls.c1 < T::lit(0.5), "must lie in (0, 0.5)")?;
-    param(method, "c2", ls.c2, ls.c2 > ls.c1 && ls.c2 < T::one(), "must lie in (c1, 1)")?;
-    param(method, "xtol", ls.xtol, ls.xtol >= T::zero(), "must be finite and >= 0")?;
-    param(method, "step_max", ls.step_max, ls.step_max > T::zero(), "must be finite and > 0")?;
+pub(crate) fn check_line_search<T: Real>(
+    method: &'static str,
+    ls: &MoreThuente<T>,
+) -> Result<(), MinimizeError> {
+    param(
+        method,
+        "c1",
+        ls.c1,
+        ls.c1 > T::zero() && ls.c1 < T::lit(0.5),
+        "must lie in (0, 0.5)",
+    )?;
+    param(
+        method,
+        "c2",
+        ls.c2,
+        ls.c2 > ls.c1 && ls.c2 < T::one(),
+        "must lie in (c1, 1)",
+    )?;
+    param(
+        method,
+        "xtol",
+        ls.xtol,
+        ls.xtol >= T::zero(),
+        "must be finite and >= 0",
+    )?;
+    param(
+        method,
+        "step_max",
+        ls.step_max,
+        ls.step_max > T::zero(),
+        "must be finite and > 0",
+    )?;
     if ls.max_evals == 0 {
         return Err(MinimizeError::InvalidParameter {
             method,
@@ -231,7 +258,16 @@ impl<T: Real, S: State<T>> Minimizer<T, S> for Lbfgs<T, S> {
                 });
             }
         }
-        two_loop(g, d, &self.s, &self.y, &self.rho, &mut self.alpha, self.head, self.len);
+        two_loop(
+            g,
+            d,
+            &self.s,
+            &self.y,
+            &self.rho,
+            &mut self.alpha,
+            self.head,
+            self.len,
+        );
         if !(dot(d.as_slice(), g.as_slice()) < T::zero()) {
             // Not a descent direction (rounding in the memory): restart.
             self.len = 0;

@@ -456,7 +456,12 @@ pub(crate) fn dot<T: Real>(a: &[T], b: &[T]) -> T {
 /// wrong size) is an error; everything that happens during the run
 /// (convergence, budgets, divergence, a stalled method) is a [`Status`] in
 /// the returned [`Minimum`].
-pub fn minimize<T, S, M, O>(method: &mut M, mut obj: O, x0: S, criteria: &Criteria<T>) -> Result<Minimum<T, S>, MinimizeError>
+pub fn minimize<T, S, M, O>(
+    method: &mut M,
+    mut obj: O,
+    x0: S,
+    criteria: &Criteria<T>,
+) -> Result<Minimum<T, S>, MinimizeError>
 where
     T: Real,
     S: State<T>,
@@ -569,7 +574,10 @@ where
             Some(Status::Stalled { reason })
         } else if criteria.max_evals.is_some_and(|m| obj.c.calls >= m) {
             Some(Status::MaxEvaluations)
-        } else if criteria.max_time.is_some_and(|s| clock.elapsed().as_secs_f64() >= s) {
+        } else if criteria
+            .max_time
+            .is_some_and(|s| clock.elapsed().as_secs_f64() >= s)
+        {
             Some(Status::MaxTime)
         } else if iter >= criteria.max_iter {
             Some(Status::MaxIterations)

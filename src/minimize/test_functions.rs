@@ -212,7 +212,11 @@ fn lj<T: Real>(x: &[T], mut g: Option<&mut [T]>) -> T {
     let four = T::lit(4.0);
     for i in 0..n {
         for j in i + 1..n {
-            let d = [x[3 * i] - x[3 * j], x[3 * i + 1] - x[3 * j + 1], x[3 * i + 2] - x[3 * j + 2]];
+            let d = [
+                x[3 * i] - x[3 * j],
+                x[3 * i + 1] - x[3 * j + 1],
+                x[3 * i + 2] - x[3 * j + 2],
+            ];
             let r2 = d[0] * d[0] + d[1] * d[1] + d[2] * d[2];
             let ir2 = T::one() / r2;
             let ir6 = ir2 * ir2 * ir2;

@@ -1,8 +1,8 @@
 //! AdaBelief, following optax's `optax.adabelief`.
 
 use super::{buffer, check, check_betas, check_dims, check_lr, OptimError, Optimizer};
-use serde::{Deserialize, Serialize};
 use crate::{Real, State};
+use serde::{Deserialize, Serialize};
 
 /// AdaBelief (Zhuang et al., NeurIPS 2020) exactly as `optax.adabelief`
 /// (optax 0.2.8: `scale_by_belief` then `scale_by_learning_rate`), which

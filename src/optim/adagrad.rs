@@ -1,8 +1,8 @@
 //! Adagrad, PyTorch's `torch.optim.Adagrad`.
 
 use super::{buffer, check, check_dims, check_lr, OptimError, Optimizer};
-use serde::{Deserialize, Serialize};
 use crate::{Real, State};
+use serde::{Deserialize, Serialize};
 
 /// Adagrad (Duchi, Hazan & Singer 2011) with the semantics of
 /// `torch.optim.Adagrad`.

@@ -1,8 +1,8 @@
 //! Adam, AMSGrad and AdamW, PyTorch's `torch.optim.Adam` / `AdamW`.
 
 use super::{buffer, check, check_betas, check_dims, check_lr, lerp, OptimError, Optimizer};
-use serde::{Deserialize, Serialize};
 use crate::{Real, State};
+use serde::{Deserialize, Serialize};
 
 /// Adam (Kingma & Ba 2015) with bias correction, optionally AMSGrad, with
 /// coupled (L2, `Adam`) or decoupled (`AdamW`, Loshchilov & Hutter 2019)

@@ -1,8 +1,8 @@
 //! RMSprop, PyTorch's `torch.optim.RMSprop`.
 
 use super::{buffer, check, check_dims, check_lr, lerp, OptimError, Optimizer};
-use serde::{Deserialize, Serialize};
 use crate::{Real, State};
+use serde::{Deserialize, Serialize};
 
 /// RMSprop (Hinton's lecture 6e) with the semantics of `torch.optim.RMSprop`.
 ///

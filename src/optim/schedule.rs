@@ -20,8 +20,8 @@
 //! ```
 
 use super::{OptimError, Optimizer};
-use serde::{Deserialize, Serialize};
 use crate::{Real, State};
+use serde::{Deserialize, Serialize};
 
 /// A learning rate for every step count `k = 0, 1, 2, ...`, optionally
 /// steered by the loss.
@@ -226,7 +226,11 @@ pub struct MultiStep<T> {
 impl<T: Real> MultiStep<T> {
     /// `lr0`, multiplied by `gamma` at every milestone.
     pub fn new(lr0: T, milestones: Vec<usize>, gamma: T) -> Self {
-        MultiStep { lr0, milestones, gamma }
+        MultiStep {
+            lr0,
+            milestones,
+            gamma,
+        }
     }
 }
 

@@ -1,8 +1,8 @@
 //! Stochastic gradient descent with momentum, PyTorch's `torch.optim.SGD`.
 
 use super::{buffer, check, check_dims, check_lr, OptimError, Optimizer};
-use serde::{Deserialize, Serialize};
 use crate::{Real, State};
+use serde::{Deserialize, Serialize};
 
 /// Gradient descent, heavy-ball momentum and Nesterov momentum with the
 /// semantics of `torch.optim.SGD` (weight decay, dampening, first-step
