@@ -78,7 +78,7 @@ pub enum SolveError {
         h: f64,
     },
     /// The step size fell below the floor (16 ulp of t, or `h_min`).
-    #[error("step size {h:e} at t = {t} is below the minimum {h_min:e}: the solution may have a singularity here, the problem may be stiff (use an implicit method), or the tolerances may be too tight for floating point")]
+    #[error("step size {h:e} at t = {t} is below the minimum {h_min:e}: the solution may have a singularity here, the problem may be stiff (use an implicit method such as Rosenbrock::rodas5p(), see docs/stiff.md), or the tolerances may be too tight for floating point")]
     StepSizeTooSmall {
         /// Time of the last accepted state.
         t: f64,
@@ -106,6 +106,19 @@ pub enum SolveError {
         count: usize,
         /// Why the last attempt was rejected.
         reason: String,
+    },
+    /// The Jacobian at the current point has a NaN or infinite entry, so an
+    /// implicit method cannot step from here.
+    #[error("the {source_kind} Jacobian has a non-finite entry ({row}, {col}) at t = {t}: check df_{row}/dy_{col} (odestride::jacobian::check_jacobian compares an analytic Jacobian with finite differences), or whether f is defined near this state")]
+    NonFiniteJacobian {
+        /// Time of the current (last accepted) state.
+        t: f64,
+        /// Row of the entry.
+        row: usize,
+        /// Column of the entry.
+        col: usize,
+        /// `"analytic"` or `"finite-difference"`.
+        source_kind: String,
     },
 }
 

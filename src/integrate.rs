@@ -13,6 +13,7 @@ use crate::event::{Event, Tracker};
 use crate::monitor::{AcceptedStep, AfterStep, Candidate, Monitor, Verdict};
 use crate::norm::{ErrorNorm, Tolerance};
 use crate::solution::{DenseOutput, Segment};
+use crate::stepper::AttemptIssue;
 use crate::system::Counted;
 use crate::{Options, Real, SaveMode, Solution, SolveError, SolveFailure, State, Status, Stepper, System};
 
@@ -164,6 +165,9 @@ impl<'m, T: Real, S: State<T>, St: Stepper<T, S>, C: StepController<T>> Integrat
             &mut self.events,
         );
         run.sol.diagnostics = builtin.diagnostics();
+        let lin = self.stepper.linear_counts();
+        let st = &mut run.sol.stats;
+        (st.njev, st.nfev_jac, st.nlu, st.nsolve) = (lin.njev, lin.nfev_jac, lin.nlu, lin.nsolve);
         let nfev = sys.count();
         run.finish(outcome, nfev)
     }
@@ -410,17 +414,35 @@ impl<'o, T: Real, S: State<T>> Run<'o, T, S> {
 
             // Non-finite candidate: a rejection with a strong shrink.
             if !err.is_finite() || !self.y_new.is_finite() {
-                if fixed.is_some() {
+                let issue = stepper.attempt_issue();
+                if let Some(AttemptIssue::NonFiniteJacobian { row, col, analytic }) = issue {
+                    return Err(SolveError::NonFiniteJacobian {
+                        t: fl(t),
+                        row,
+                        col,
+                        source_kind: if analytic { "analytic" } else { "finite-difference" }.into(),
+                    });
+                }
+                let singular = matches!(issue, Some(AttemptIssue::SingularMatrix));
+                if fixed.is_some() && !singular {
                     return Err(SolveError::NonFiniteSolution { t: fl(t), h: fl(h) });
                 }
-                self.sol.stats.nreject_nonfinite += 1;
+                if singular {
+                    self.sol.stats.nreject_singular += 1;
+                } else {
+                    self.sol.stats.nreject_nonfinite += 1;
+                }
                 consecutive += 1;
-                if consecutive > o.max_consecutive_rejects {
+                if consecutive > o.max_consecutive_rejects || (singular && fixed.is_some()) {
                     return Err(SolveError::TooManyRejections {
                         t: fl(t),
                         h: fl(h),
                         count: consecutive,
-                        reason: "non-finite candidate".into(),
+                        reason: if singular {
+                            "singular iteration matrix I/(h gamma) - J".into()
+                        } else {
+                            "non-finite candidate".into()
+                        },
                     });
                 }
                 h = h * o.nonfinite_shrink;

@@ -20,8 +20,8 @@
 //! ```
 
 use crate::stepper::StepDoubling;
-use crate::tableau::{self, Tableau};
-use crate::{ErrorNorm, ExplicitRk, Real, State, Stepper, System};
+use crate::tableau::{self, RosenbrockTableau, Tableau};
+use crate::{ErrorNorm, ExplicitRk, Real, Rosenbrock, State, Stepper, System};
 use core::fmt;
 use core::str::FromStr;
 use serde::{Deserialize, Serialize};
@@ -81,6 +81,17 @@ pub enum Method {
     /// Classic RK4 with step doubling and local (Richardson) extrapolation, order 5.
     #[serde(rename = "rk4-richardson")]
     Rk4Richardson,
+    /// Rosenbrock23 (Shampine–Reichelt, ode23s), order 2(3), L-stable: stiff
+    /// problems at loose tolerances.
+    #[serde(rename = "rosenbrock23")]
+    Rosenbrock23,
+    /// Rodas4 (Hairer–Wanner), order 4(3), stiffly accurate: stiff problems.
+    #[serde(rename = "rodas4")]
+    Rodas4,
+    /// Rodas5P (Steinebach 2023), order 5(4), stiffly accurate: stiff
+    /// problems, the default implicit choice.
+    #[serde(rename = "rodas5p")]
+    Rodas5p,
 }
 
 /// A name that is not a [`Method`].
@@ -95,7 +106,7 @@ pub struct UnknownMethod {
 
 impl Method {
     /// All methods, in the order of [`Method::name`]'s table.
-    pub const ALL: [Method; 17] = [
+    pub const ALL: [Method; 20] = [
         Method::Euler,
         Method::Midpoint,
         Method::Heun,
@@ -113,6 +124,9 @@ impl Method {
         Method::HeunDoubling,
         Method::Rk4Doubling,
         Method::Rk4Richardson,
+        Method::Rosenbrock23,
+        Method::Rodas4,
+        Method::Rodas5p,
     ];
 
     /// The canonical name (as accepted by `FromStr` and used by serde).
@@ -135,12 +149,17 @@ impl Method {
             Method::HeunDoubling => "heun-doubling",
             Method::Rk4Doubling => "rk4-doubling",
             Method::Rk4Richardson => "rk4-richardson",
+            Method::Rosenbrock23 => "rosenbrock23",
+            Method::Rodas4 => "rodas4",
+            Method::Rodas5p => "rodas5p",
         }
     }
 
-    /// The tableau the method runs (for step doubling: the base method).
-    pub fn tableau(self) -> &'static Tableau {
-        match self {
+    /// The explicit tableau the method runs (for step doubling: the base
+    /// method); `None` for the Rosenbrock methods (see
+    /// [`rosenbrock_tableau`](Method::rosenbrock_tableau)).
+    pub fn tableau(self) -> Option<&'static Tableau> {
+        Some(match self {
             Method::Euler | Method::EulerDoubling => &tableau::EULER,
             Method::Midpoint => &tableau::MIDPOINT,
             Method::Heun | Method::HeunDoubling => &tableau::HEUN,
@@ -154,13 +173,44 @@ impl Method {
             Method::Vern7 => &tableau::VERNER_76,
             Method::Dop853 => &tableau::DORMAND_PRINCE_853,
             Method::Vern9 => &tableau::VERNER_98,
+            Method::Rosenbrock23 | Method::Rodas4 | Method::Rodas5p => return None,
+        })
+    }
+
+    /// The Rosenbrock tableau of an implicit method (`None` for the
+    /// explicit ones).
+    pub fn rosenbrock_tableau(self) -> Option<&'static RosenbrockTableau> {
+        match self {
+            Method::Rosenbrock23 => Some(&tableau::ROSENBROCK23),
+            Method::Rodas4 => Some(&tableau::RODAS4),
+            Method::Rodas5p => Some(&tableau::RODAS5P),
+            _ => None,
         }
+    }
+
+    /// Order of the propagated solution (step doubling with Richardson
+    /// extrapolation counts one more than its base method).
+    pub fn order(self) -> u32 {
+        match (self.tableau(), self.rosenbrock_tableau()) {
+            (Some(t), _) => t.order + u32::from(self == Method::Rk4Richardson),
+            (None, Some(r)) => r.order,
+            (None, None) => 0,
+        }
+    }
+
+    /// Whether the method is implicit (needs a Jacobian; for stiff problems).
+    pub fn is_implicit(self) -> bool {
+        self.rosenbrock_tableau().is_some()
     }
 
     /// Whether the method estimates its error (and so can choose its own steps); the others
     /// need [`Options::fixed_step`](crate::Options::fixed_step).
     pub fn is_adaptive(self) -> bool {
-        self.is_step_doubling() || !matches!(self.tableau().error, tableau::ErrorEstimate::None)
+        self.is_step_doubling()
+            || self.is_implicit()
+            || self
+                .tableau()
+                .is_some_and(|t| !matches!(t.error, tableau::ErrorEstimate::None))
     }
 
     /// Whether the method is a step-doubling integrator.
@@ -173,7 +223,12 @@ impl Method {
 
     /// Builds the stepper.
     pub fn stepper<T: Real, S: State<T>>(self) -> MethodStepper<T, S> {
-        let tab = self.tableau();
+        if let Some(r) = self.rosenbrock_tableau() {
+            return MethodStepper::Rosenbrock(Rosenbrock::new(r));
+        }
+        let Some(tab) = self.tableau() else {
+            unreachable!("every method has a tableau")
+        };
         let built = if self.is_step_doubling() {
             StepDoubling::new(tab, self == Method::Rk4Richardson).map(MethodStepper::Doubling)
         } else {
@@ -208,6 +263,8 @@ impl FromStr for Method {
             "ck" | "cashkarp" | "ck5" => Some(Method::CashKarp),
             "fehlberg" => Some(Method::Rkf45),
             "tsitouras" => Some(Method::Tsit5),
+            "ode23s" | "rosenbrock-23" => Some(Method::Rosenbrock23),
+            "rodas5" => Some(Method::Rodas5p),
             _ => None,
         };
         alias.ok_or_else(|| UnknownMethod {
@@ -219,11 +276,13 @@ impl FromStr for Method {
 
 /// A stepper for any [`Method`], chosen at run time.
 #[derive(Debug, Clone)]
-pub enum MethodStepper<T, S> {
+pub enum MethodStepper<T: Real, S: State<T>> {
     /// An explicit Runge–Kutta tableau (embedded pair or fixed-step method).
     Rk(ExplicitRk<T, S>),
     /// Step doubling over a tableau.
     Doubling(StepDoubling<T, S>),
+    /// A Rosenbrock (linearly implicit) method.
+    Rosenbrock(Rosenbrock<T, S>),
 }
 
 macro_rules! delegate {
@@ -231,6 +290,7 @@ macro_rules! delegate {
         match $self {
             MethodStepper::Rk($s) => $e,
             MethodStepper::Doubling($s) => $e,
+            MethodStepper::Rosenbrock($s) => $e,
         }
     };
 }
@@ -294,5 +354,14 @@ impl<T: Real, S: State<T>> Stepper<T, S> for MethodStepper<T, S> {
     }
     fn stiffness_estimate(&self) -> Option<T> {
         delegate!(self, s => s.stiffness_estimate())
+    }
+    fn is_implicit(&self) -> bool {
+        delegate!(self, s => s.is_implicit())
+    }
+    fn linear_counts(&self) -> crate::stepper::LinearCounts {
+        delegate!(self, s => s.linear_counts())
+    }
+    fn attempt_issue(&self) -> Option<crate::stepper::AttemptIssue> {
+        delegate!(self, s => s.attempt_issue())
     }
 }

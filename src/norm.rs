@@ -68,6 +68,11 @@ impl<T: Real> ErrorNorm<T> {
         ErrorNorm { rtol, atol, weights }
     }
 
+    /// The absolute tolerance.
+    pub fn atol(&self) -> &Tolerance<T> {
+        &self.atol
+    }
+
     /// The scale `sc_i = atol_i + rtol_i * max(|a_i|, |b_i|)`.
     #[inline(always)]
     pub fn scale(&self, i: usize, a: T, b: T) -> T {

@@ -28,6 +28,25 @@ pub struct Stats {
     /// finding).
     #[serde(default)]
     pub ngev: usize,
+    /// Jacobian evaluations of an implicit method (analytic or by finite
+    /// differences).
+    #[serde(default)]
+    pub njev: usize,
+    /// The part of [`nfev`](Stats::nfev) spent on finite differences
+    /// (Jacobian columns and `df/dt`).
+    #[serde(default)]
+    pub nfev_jac: usize,
+    /// LU factorisations of the iteration matrix (one per attempted step of
+    /// a Rosenbrock method).
+    #[serde(default)]
+    pub nlu: usize,
+    /// Linear solves with those factors (one per stage).
+    #[serde(default)]
+    pub nsolve: usize,
+    /// Steps rejected because the iteration matrix of an implicit method was
+    /// singular.
+    #[serde(default)]
+    pub nreject_singular: usize,
     /// The first step size tried.
     pub h_initial: f64,
     /// Smallest accepted step magnitude.
@@ -39,7 +58,7 @@ pub struct Stats {
 impl Stats {
     /// All rejections (error test, non-finite, vetoes).
     pub fn nreject(&self) -> usize {
-        self.nreject_error + self.nreject_nonfinite + self.nveto
+        self.nreject_error + self.nreject_nonfinite + self.nreject_singular + self.nveto
     }
 }
 

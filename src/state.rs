@@ -7,14 +7,21 @@
 //! the compiler vectorises, and stack types (`SVector`, arrays, scalars)
 //! never touch the heap inside a step.
 
+use crate::linalg::SquareMatrix;
 use crate::Real;
-use nalgebra::{DVector, SVector};
+use nalgebra::{DMatrix, DVector, SMatrix, SVector};
 
 /// A state vector of an ODE: anything that can be viewed as a contiguous
 /// slice of [`Real`] components.
 ///
 /// Implemented for `nalgebra::SVector<T, N>`, `nalgebra::DVector<T>`,
 /// `[T; N]` and the plain scalars `f32` and `f64`.
+///
+/// A state also names its [`Matrix`](State::Matrix) type: the storage of an
+/// `n × n` Jacobian of a right-hand side on this state (`SMatrix<T, N, N>` for
+/// `SVector<T, N>` and `[T; N]`, `DMatrix<T>` for `DVector<T>`, the scalar
+/// itself for a scalar). Implicit methods factorise it; a custom state type
+/// that does not care can use `DMatrix<T>`.
 ///
 /// ```
 /// use odestride::State;
@@ -23,6 +30,10 @@ use nalgebra::{DVector, SVector};
 /// assert_eq!(State::<f64>::zeros_like(&y), [0.0; 3]);
 /// ```
 pub trait State<T: Real>: Clone + core::fmt::Debug {
+    /// Storage of an `n × n` matrix (a Jacobian) on this state, column-major.
+    type Matrix: SquareMatrix<T>;
+    /// A zero matrix of the matching size.
+    fn matrix_like(&self) -> Self::Matrix;
     /// The components, in order.
     fn as_slice(&self) -> &[T];
     /// The components, mutable.
@@ -41,6 +52,10 @@ pub trait State<T: Real>: Clone + core::fmt::Debug {
 }
 
 impl<T: Real, const N: usize> State<T> for SVector<T, N> {
+    type Matrix = SMatrix<T, N, N>;
+    fn matrix_like(&self) -> Self::Matrix {
+        SMatrix::<T, N, N>::from_element(T::zero())
+    }
     #[inline(always)]
     fn as_slice(&self) -> &[T] {
         nalgebra::Matrix::as_slice(self)
@@ -55,6 +70,10 @@ impl<T: Real, const N: usize> State<T> for SVector<T, N> {
 }
 
 impl<T: Real> State<T> for DVector<T> {
+    type Matrix = DMatrix<T>;
+    fn matrix_like(&self) -> Self::Matrix {
+        DMatrix::<T>::from_element(self.len(), self.len(), T::zero())
+    }
     #[inline(always)]
     fn as_slice(&self) -> &[T] {
         nalgebra::Matrix::as_slice(self)
@@ -69,6 +88,10 @@ impl<T: Real> State<T> for DVector<T> {
 }
 
 impl<T: Real, const N: usize> State<T> for [T; N] {
+    type Matrix = SMatrix<T, N, N>;
+    fn matrix_like(&self) -> Self::Matrix {
+        SMatrix::<T, N, N>::from_element(T::zero())
+    }
     #[inline(always)]
     fn as_slice(&self) -> &[T] {
         self
@@ -85,6 +108,10 @@ impl<T: Real, const N: usize> State<T> for [T; N] {
 macro_rules! scalar_state {
     ($t:ty) => {
         impl State<$t> for $t {
+            type Matrix = $t;
+            fn matrix_like(&self) -> $t {
+                0.0
+            }
             #[inline(always)]
             fn as_slice(&self) -> &[$t] {
                 core::slice::from_ref(self)

@@ -1,4 +1,11 @@
-//! The right-hand side of an ODE, `y' = f(t, y)`.
+//! The right-hand side of an ODE, `y' = f(t, y)`, and what an implicit
+//! method may ask of it: the Jacobian `df/dy` and the time derivative
+//! `df/dt`.
+//!
+//! A plain closure is a [`System`]; implicit methods then difference it (see
+//! [`crate::jacobian`]). [`with_jacobian`] adds an analytic Jacobian to a
+//! closure, [`autonomous`] declares that `f` does not depend on `t` (so
+//! `df/dt = 0` costs nothing).
 
 use crate::{Real, State};
 
@@ -17,6 +24,166 @@ use crate::{Real, State};
 pub trait System<T: Real, S: State<T>> {
     /// Writes `f(t, y)` into `dy`. `dy` holds garbage on entry.
     fn rhs(&mut self, t: T, y: &S, dy: &mut S);
+    /// Writes the Jacobian `df/dy (t, y)` into `jac` (entry `(i, j)` is
+    /// `df_i/dy_j`) and returns `true`; the default returns `false`, and
+    /// implicit methods then use finite differences. `jac` holds garbage on
+    /// entry.
+    fn jacobian(&mut self, _t: T, _y: &S, _jac: &mut S::Matrix) -> bool {
+        false
+    }
+    /// Writes `df/dt (t, y)` into `dfdt` if the system knows it (see
+    /// [`TimeDerivative`]); the default says it does not, and implicit
+    /// methods then use a difference quotient.
+    fn time_derivative(&mut self, _t: T, _y: &S, _dfdt: &mut S) -> TimeDerivative {
+        TimeDerivative::Unknown
+    }
+}
+
+/// What [`System::time_derivative`] did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TimeDerivative {
+    /// The system does not know `df/dt` (the default): implicit methods
+    /// difference `f` in `t` (one extra evaluation per step).
+    Unknown,
+    /// The system is autonomous: `df/dt = 0` (nothing was written).
+    Zero,
+    /// `df/dt` was written.
+    Written,
+}
+
+/// A right-hand side with an analytic Jacobian (see [`with_jacobian`]).
+#[derive(Debug, Clone)]
+pub struct WithJacobian<F, J, D = NoTimeDerivative> {
+    f: F,
+    jac: J,
+    dfdt: D,
+    autonomous: bool,
+}
+
+/// Marker: no analytic `df/dt` was given to a [`WithJacobian`].
+#[derive(Debug, Clone, Copy, Default)]
+pub struct NoTimeDerivative;
+
+/// Pairs a right-hand side `f(t, y, dy)` with its analytic Jacobian
+/// `jac(t, y, J)` (writing `df_i/dy_j` into `J[(i, j)]`; `J` is the state's
+/// [`State::Matrix`]: `SMatrix<T, N, N>` for `SVector<T, N>`).
+///
+/// ```
+/// use nalgebra::{SMatrix, SVector};
+/// use odestride::system::with_jacobian;
+/// use odestride::{Integrator, Rosenbrock};
+/// // van der Pol, mu = 10
+/// let f = |_t: f64, y: &SVector<f64, 2>, dy: &mut SVector<f64, 2>| {
+///     dy[0] = y[1];
+///     dy[1] = 10.0 * (1.0 - y[0] * y[0]) * y[1] - y[0];
+/// };
+/// let jac = |_t: f64, y: &SVector<f64, 2>, j: &mut SMatrix<f64, 2, 2>| {
+///     *j = SMatrix::<f64, 2, 2>::new(0.0, 1.0, -20.0 * y[0] * y[1] - 1.0, 10.0 * (1.0 - y[0] * y[0]));
+/// };
+/// let sol = Integrator::new(Rosenbrock::rodas5p())
+///     .tol(1e-8)
+///     .solve(with_jacobian(f, jac).autonomous(), 0.0, 1.0, SVector::from([2.0, 0.0]))
+///     .unwrap();
+/// assert!(sol.stats.njev > 0 && sol.stats.nfev_jac == 0);
+/// ```
+pub fn with_jacobian<F, J>(f: F, jac: J) -> WithJacobian<F, J> {
+    WithJacobian {
+        f,
+        jac,
+        dfdt: NoTimeDerivative,
+        autonomous: false,
+    }
+}
+
+impl<F, J, D> WithJacobian<F, J, D> {
+    /// Declares that `f` does not depend on `t`: `df/dt = 0`.
+    pub fn autonomous(mut self) -> Self {
+        self.autonomous = true;
+        self
+    }
+    /// Adds the analytic time derivative `dfdt(t, y, out)` of a
+    /// non-autonomous right-hand side (replaces [`autonomous`](Self::autonomous)).
+    pub fn time_derivative<D2>(self, dfdt: D2) -> WithJacobian<F, J, D2> {
+        WithJacobian {
+            f: self.f,
+            jac: self.jac,
+            dfdt,
+            autonomous: false,
+        }
+    }
+}
+
+impl<T, S, F, J> System<T, S> for WithJacobian<F, J, NoTimeDerivative>
+where
+    T: Real,
+    S: State<T>,
+    F: FnMut(T, &S, &mut S),
+    J: FnMut(T, &S, &mut S::Matrix),
+{
+    #[inline(always)]
+    fn rhs(&mut self, t: T, y: &S, dy: &mut S) {
+        (self.f)(t, y, dy)
+    }
+    #[inline(always)]
+    fn jacobian(&mut self, t: T, y: &S, jac: &mut S::Matrix) -> bool {
+        (self.jac)(t, y, jac);
+        true
+    }
+    #[inline(always)]
+    fn time_derivative(&mut self, _t: T, _y: &S, _dfdt: &mut S) -> TimeDerivative {
+        if self.autonomous {
+            TimeDerivative::Zero
+        } else {
+            TimeDerivative::Unknown
+        }
+    }
+}
+
+impl<T, S, F, J, D> System<T, S> for WithJacobian<F, J, D>
+where
+    T: Real,
+    S: State<T>,
+    F: FnMut(T, &S, &mut S),
+    J: FnMut(T, &S, &mut S::Matrix),
+    D: FnMut(T, &S, &mut S),
+{
+    #[inline(always)]
+    fn rhs(&mut self, t: T, y: &S, dy: &mut S) {
+        (self.f)(t, y, dy)
+    }
+    #[inline(always)]
+    fn jacobian(&mut self, t: T, y: &S, jac: &mut S::Matrix) -> bool {
+        (self.jac)(t, y, jac);
+        true
+    }
+    #[inline(always)]
+    fn time_derivative(&mut self, t: T, y: &S, dfdt: &mut S) -> TimeDerivative {
+        (self.dfdt)(t, y, dfdt);
+        TimeDerivative::Written
+    }
+}
+
+/// An autonomous right-hand side without an analytic Jacobian (see
+/// [`autonomous`]).
+#[derive(Debug, Clone)]
+pub struct Autonomous<F>(pub F);
+
+/// Declares that the right-hand side `f` does not depend on `t`, so implicit
+/// methods skip the difference quotient in `t` (the Jacobian is still
+/// differenced).
+pub fn autonomous<F>(f: F) -> Autonomous<F> {
+    Autonomous(f)
+}
+
+impl<T: Real, S: State<T>, F: FnMut(T, &S, &mut S)> System<T, S> for Autonomous<F> {
+    #[inline(always)]
+    fn rhs(&mut self, t: T, y: &S, dy: &mut S) {
+        (self.0)(t, y, dy)
+    }
+    #[inline(always)]
+    fn time_derivative(&mut self, _t: T, _y: &S, _dfdt: &mut S) -> TimeDerivative {
+        TimeDerivative::Zero
+    }
 }
 
 impl<T: Real, S: State<T>, F: FnMut(T, &S, &mut S)> System<T, S> for F {
@@ -52,4 +219,13 @@ impl<T: Real, S: State<T>, F: System<T, S>> System<T, S> for Counted<'_, F> {
         self.count += 1;
         self.inner.rhs(t, y, dy)
     }
+    #[inline(always)]
+    fn jacobian(&mut self, t: T, y: &S, jac: &mut S::Matrix) -> bool {
+        self.inner.jacobian(t, y, jac)
+    }
+    #[inline(always)]
+    fn time_derivative(&mut self, t: T, y: &S, dfdt: &mut S) -> TimeDerivative {
+        self.inner.time_derivative(t, y, dfdt)
+    }
 }
+

@@ -347,9 +347,9 @@ fn methods(t: &mut Table) {
 
     for m in Method::ALL {
         let o = if !m.is_adaptive() {
-            fixed(if m.tableau().order >= 4 { 1e-2 } else { 1e-3 })
+            fixed(if m.order() >= 4 { 1e-2 } else { 1e-3 })
         } else {
-            opts(match m.tableau().order {
+            opts(match m.order() {
                 1 => 1e-5,
                 2 => 1e-7,
                 _ => 1e-9,

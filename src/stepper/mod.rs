@@ -7,10 +7,47 @@
 //! [driver](crate::integrate)'s job.
 
 mod explicit_rk;
+mod rosenbrock;
 mod step_doubling;
 
 pub use explicit_rk::ExplicitRk;
+pub use rosenbrock::Rosenbrock;
 pub use step_doubling::StepDoubling;
+
+/// The linear-algebra work of an implicit stepper (all zero for explicit
+/// ones); the driver copies it into [`Stats`](crate::Stats).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct LinearCounts {
+    /// Jacobian evaluations (analytic or by differences).
+    pub njev: usize,
+    /// Evaluations of `f` spent on finite differences (Jacobian and `df/dt`).
+    pub nfev_jac: usize,
+    /// LU factorisations of the iteration matrix.
+    pub nlu: usize,
+    /// Linear solves with the factors (one per stage).
+    pub nsolve: usize,
+}
+
+/// Why an attempt produced no usable candidate, when the stepper knows more
+/// than "the result is not finite".
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum AttemptIssue {
+    /// The iteration matrix `I/(h gamma) - J` is singular or its
+    /// factorisation is not finite: a rejection with a smaller step (the
+    /// matrix tends to the identity as `h` shrinks).
+    SingularMatrix,
+    /// The Jacobian at the current point has a NaN or infinite entry
+    /// `(row, col)`: no step size can help.
+    NonFiniteJacobian {
+        /// Row of the first non-finite entry.
+        row: usize,
+        /// Column of the first non-finite entry.
+        col: usize,
+        /// Whether the Jacobian was the system's analytic one (else differences).
+        analytic: bool,
+    },
+}
 
 use crate::controller::Limits;
 use crate::{ErrorNorm, Real, State, System};
@@ -95,6 +132,20 @@ pub trait Stepper<T: Real, S: State<T>> {
     /// An estimate of `|h lambda|` for the dominant eigenvalue from the last
     /// attempt's stages, if the method can provide one cheaply.
     fn stiffness_estimate(&self) -> Option<T> {
+        None
+    }
+    /// Whether the method is implicit (solves with a Jacobian); the
+    /// stiffness detector has nothing to say about such methods.
+    fn is_implicit(&self) -> bool {
+        false
+    }
+    /// Linear-algebra work so far in this solve (zero for explicit methods).
+    fn linear_counts(&self) -> LinearCounts {
+        LinearCounts::default()
+    }
+    /// Why the last attempt failed, if it failed for a reason the stepper
+    /// knows (a non-finite or infinite error alone says nothing).
+    fn attempt_issue(&self) -> Option<AttemptIssue> {
         None
     }
 }

@@ -24,7 +24,7 @@ pub use dop853::DORMAND_PRINCE_853;
 pub use dormand_prince::DORMAND_PRINCE_54;
 pub use fehlberg::{CASH_KARP_54, FEHLBERG_45};
 pub use fixed::{EULER, HEUN, MIDPOINT, RK4};
-pub use rosenbrock::{RosenbrockDense, RosenbrockTableau};
+pub use rosenbrock::{RosenbrockDense, RosenbrockTableau, RODAS4, RODAS5P, ROSENBROCK23};
 pub use tsitouras::TSITOURAS_54;
 pub use verner::{VERNER_65, VERNER_76, VERNER_98};
 

@@ -77,3 +77,27 @@ impl RosenbrockTableau {
         self.m.len()
     }
 }
+
+// PLACEHOLDER until the verified tableaus land (helper branch).
+/// Rosenbrock23 (placeholder).
+pub const ROSENBROCK23: RosenbrockTableau = RosenbrockTableau {
+    name: "Rosenbrock23",
+    source: "Shampine & Reichelt (1997)",
+    order: 2,
+    embedded_order: 3,
+    dense_order: 2,
+    gamma: 0.292_893_218_813_452_5,
+    a: &[&[], &[1.707_106_781_186_547_5], &[3.414_213_562_373_095, 3.414_213_562_373_095]],
+    c: &[&[], &[-3.414_213_562_373_095], &[-6.828_427_124_746_19, -25.313_708_498_984_76]],
+    alpha: &[0.0, 0.5, 1.0],
+    gamma_i: &[0.292_893_218_813_452_5, 0.0, -0.292_893_218_813_452_5],
+    m: &[3.414_213_562_373_095, 3.414_213_562_373_095, 0.0],
+    e: &[0.569_035_593_728_849_2, 3.080_880_229_039_761_6, 0.569_035_593_728_849_2],
+    dense: RosenbrockDense::Poly(&[&[3.414_213_562_373_095, -4.828_427_124_746_19, 0.0], &[0.0, 8.242_640_687_119_285, 0.0]]),
+    stiffly_accurate: false,
+    l_stable: true,
+};
+/// placeholder
+pub const RODAS4: RosenbrockTableau = ROSENBROCK23;
+/// placeholder
+pub const RODAS5P: RosenbrockTableau = ROSENBROCK23;
