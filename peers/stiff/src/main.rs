@@ -388,7 +388,7 @@ fn main() {
         *runners::DIFFSOL_VERSION
     );
     if !solvers.iter().any(|s| s.is_odestride()) {
-        println!("(built without the `rosenbrock` feature: diffsol only, no ratios)");
+        println!("(built without the `rosenbrock` feature (--no-default-features): diffsol only, no ratios)");
     }
     let want =
         |name: &str| args.problems.is_empty() || args.problems.iter().any(|p| p == &name.to_lowercase());
@@ -411,7 +411,7 @@ fn main() {
         args.rounds
     );
     println!(
-        "  {:<6} {:>6}  {:>24}  {:>24}  {:>22}",
+        "  {:<7} {:>6}  {:>32}  {:>32}  {:>22}",
         "problem", "error", "best odestride (median)", "best diffsol (median)", "ratio min/med/max"
     );
     for r in &reports {
@@ -444,7 +444,7 @@ fn main() {
                 "n/a".into()
             };
             println!(
-                "  {:<6} {:>6.0e}  {:>24}  {:>24}  {:>22}",
+                "  {:<7} {:>6.0e}  {:>32}  {:>32}  {:>22}",
                 r.name,
                 target,
                 best_of(|b| b.0),
