@@ -9,6 +9,10 @@
 //! Every constant cites its source next to its coefficients. The tests in
 //! `tests/tableaus.rs` check the order conditions (rooted trees) and measure
 //! the convergence order of every tableau from the code.
+//!
+//! Rosenbrock (linearly implicit) methods are [`RosenbrockTableau`] constants
+//! in the transformed form of Hairer & Wanner ([`ROSENBROCK_ALL`]);
+//! `tests/rosenbrock_tableaus.rs` checks them in the classical form.
 
 mod bogacki_shampine;
 mod dop853;
@@ -44,6 +48,9 @@ pub const ALL: [&Tableau; 13] = [
     &DORMAND_PRINCE_853,
     &VERNER_98,
 ];
+
+/// Every built-in Rosenbrock tableau, by order.
+pub const ROSENBROCK_ALL: [&RosenbrockTableau; 3] = [&ROSENBROCK23, &RODAS4, &RODAS5P];
 
 /// How a tableau estimates its local error.
 #[derive(Debug, Clone, Copy, PartialEq)]
