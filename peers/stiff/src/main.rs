@@ -29,6 +29,8 @@ struct Args {
     /// solver on that problem at that tolerance.
     max_time: f64,
     problems: Vec<String>,
+    /// Time with the wall clock instead of the thread's CPU time.
+    wall: bool,
 }
 
 fn parse_args() -> Args {
@@ -38,6 +40,7 @@ fn parse_args() -> Args {
         rounds: 5,
         max_time: 2.0,
         problems: vec![],
+        wall: false,
     };
     let mut runs = None;
     let mut rounds = None;
@@ -50,6 +53,7 @@ fn parse_args() -> Args {
         };
         match s.as_str() {
             "--quick" => a.quick = true,
+            "--wall" => a.wall = true,
             "--runs" => runs = Some(num("--runs") as usize),
             "--rounds" => rounds = Some(num("--rounds") as usize),
             "--max-time" => a.max_time = num("--max-time"),
@@ -58,7 +62,7 @@ fn parse_args() -> Args {
                 .push(it.next().expect("--problem needs a name").to_lowercase()),
             "-h" | "--help" => {
                 println!(
-                    "usage: odestride-stiff-peers [--quick] [--runs N] [--rounds K] [--max-time SECS] [--problem rober|vdp|hires]..."
+                    "usage: odestride-stiff-peers [--quick] [--wall] [--runs N] [--rounds K] [--max-time SECS] [--problem rober|vdp|hires]..."
                 );
                 std::process::exit(0);
             }
@@ -156,7 +160,7 @@ fn bench_problem<P: Problem, const N: usize>(args: &Args, solvers: &[Solver]) ->
                 let atol = vec![P::ATOL_RATIO * tol; P::N];
                 match run::<P, N>(s, tol, &atol) {
                     Ok(out) => {
-                        if out.time > args.max_time {
+                        if out.wall.max(out.cpu) > args.max_time {
                             too_slow = true;
                         }
                         let err = error_of::<P>(&out.y);
@@ -200,7 +204,10 @@ fn bench_problem<P: Problem, const N: usize>(args: &Args, solvers: &[Solver]) ->
                         P::NAME,
                         solvers[si]
                     );
-                    samples.entry((si, ti)).or_default().push(out.time);
+                    samples
+                        .entry((si, ti))
+                        .or_default()
+                        .push(if args.wall { out.wall } else { out.cpu });
                 }
             }
         }
@@ -387,6 +394,14 @@ fn main() {
         args.runs,
         *runners::DIFFSOL_VERSION
     );
+    println!(
+        "times: {}",
+        if args.wall {
+            "wall clock (--wall)"
+        } else {
+            "CPU time of the solving thread (CLOCK_THREAD_CPUTIME_ID; --wall for wall clock)"
+        }
+    );
     if !solvers.iter().any(|s| s.is_odestride()) {
         println!("(built without the `rosenbrock` feature (--no-default-features): diffsol only, no ratios)");
     }
@@ -423,7 +438,7 @@ fn main() {
                         return "n/a".to_string();
                     }
                     let mut t: Vec<f64> = v.iter().map(|x| x.0).collect();
-                    let mut names: Vec<&str> = v.iter().map(|x| x.1.label()).collect();
+                    let mut names: Vec<&str> = v.iter().map(|x| x.1.short_label()).collect();
                     names.sort();
                     names.dedup();
                     format!("{} {}", fmt_time(Some(median(&mut t))), names.join("/"))

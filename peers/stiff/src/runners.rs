@@ -8,6 +8,41 @@
 use crate::problems::Problem;
 use std::time::Instant;
 
+/// Wall-clock and thread-CPU time of one solve.
+pub struct Stopwatch {
+    wall: Instant,
+    cpu: f64,
+}
+
+/// CPU time of the calling thread in seconds (`CLOCK_THREAD_CPUTIME_ID`):
+/// unlike wall time it does not count the time the thread waits for a core,
+/// which matters on a shared machine. Both solvers run single-threaded here
+/// (dense nalgebra LU).
+pub fn thread_cpu_time() -> f64 {
+    let mut ts = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: `ts` is a valid, writable timespec; the clock id is a constant.
+    let rc = unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut ts) };
+    assert_eq!(rc, 0, "clock_gettime(CLOCK_THREAD_CPUTIME_ID) failed");
+    ts.tv_sec as f64 + 1e-9 * ts.tv_nsec as f64
+}
+
+impl Stopwatch {
+    pub fn start() -> Self {
+        Stopwatch {
+            wall: Instant::now(),
+            cpu: thread_cpu_time(),
+        }
+    }
+    /// (wall, cpu) seconds since `start`.
+    pub fn stop(&self) -> (f64, f64) {
+        let cpu = thread_cpu_time() - self.cpu;
+        (self.wall.elapsed().as_secs_f64(), cpu)
+    }
+}
+
 /// The same step budget for every solver (diffsol's default is 5000).
 pub const MAX_STEPS: usize = 1_000_000;
 
@@ -61,6 +96,12 @@ impl Solver {
         }
     }
 
+    /// The label without the library name.
+    pub fn short_label(self) -> &'static str {
+        let l = self.label();
+        l.split_once(' ').map_or(l, |(_, m)| m)
+    }
+
     pub fn is_odestride(self) -> bool {
         !matches!(
             self,
@@ -74,7 +115,9 @@ impl Solver {
 pub struct RunOut {
     pub y: Vec<f64>,
     /// Wall time in seconds.
-    pub time: f64,
+    pub wall: f64,
+    /// CPU time of the thread in seconds.
+    pub cpu: f64,
     pub nfev: usize,
     /// Jacobian (matrix) evaluations.
     pub njev: usize,
@@ -125,7 +168,7 @@ mod diffsol_side {
     }
 
     pub fn run<P: Problem>(s: Solver, rtol: f64, atol: &[f64]) -> Result<RunOut, String> {
-        let start = Instant::now();
+        let watch = Stopwatch::start();
         let y0 = P::y0();
         let mut problem = OdeBuilder::<M>::new()
             .rtol(rtol)
@@ -148,12 +191,13 @@ mod diffsol_side {
             #[allow(unreachable_patterns)]
             _ => unreachable!(),
         };
-        let time = start.elapsed().as_secs_f64();
+        let (wall, cpu) = watch.stop();
         let (y, st) = res.map_err(|e| e.to_string())?;
         let ops = problem.eqn.rhs().statistics();
         Ok(RunOut {
             y,
-            time,
+            wall,
+            cpu,
             nfev: ops.number_of_calls,
             njev: ops.number_of_matrix_evals,
             nlu: Some(st.number_of_linear_solver_setups),
@@ -171,7 +215,7 @@ mod odestride_side {
     use odestride::{Integrator, Options, Rosenbrock, SaveMode};
 
     pub fn run<P: Problem, const N: usize>(s: Solver, rtol: f64, atol: &[f64]) -> Result<RunOut, String> {
-        let start = Instant::now();
+        let watch = Stopwatch::start();
         let f =
             |_t: f64, y: &SVector<f64, N>, dy: &mut SVector<f64, N>| P::rhs(y.as_slice(), dy.as_mut_slice());
         let jac = |_t: f64, y: &SVector<f64, N>, j: &mut SMatrix<f64, N, N>| P::jac(y.as_slice(), j);
@@ -195,14 +239,15 @@ mod odestride_side {
             Solver::Rosenbrock23 => solve_with!(Rosenbrock::rosenbrock23()),
             _ => unreachable!(),
         };
-        let time = start.elapsed().as_secs_f64();
+        let (wall, cpu) = watch.stop();
         let sol = sol.map_err(|e| e.to_string())?;
         if sol.last_time() != P::T_END {
             return Err(format!("stopped at t = {}", sol.last_time()));
         }
         Ok(RunOut {
             y: sol.last_state().as_slice().to_vec(),
-            time,
+            wall,
+            cpu,
             nfev: sol.stats.nfev,
             njev: sol.stats.njev,
             nlu: Some(sol.stats.nlu),
