@@ -131,10 +131,15 @@ fn fmt_time(t: Option<f64>) -> String {
     }
 }
 
+/// The fastest solver of one side at one target: (time, solver).
+type Best = Option<(f64, Solver)>;
+/// (best odestride, best diffsol).
+type BestPair = (Best, Best);
+
 struct ProblemReport {
     name: &'static str,
     /// Per round and target: (best odestride time, best diffsol time).
-    best: Vec<[(Option<(f64, Solver)>, Option<(f64, Solver)>); 2]>,
+    best: Vec<[BestPair; 2]>,
 }
 
 fn bench_problem<P: Problem, const N: usize>(args: &Args, solvers: &[Solver]) -> ProblemReport {
@@ -257,7 +262,7 @@ fn bench_problem<P: Problem, const N: usize>(args: &Args, solvers: &[Solver]) ->
     let mut best = Vec::new();
     let mut interp: Vec<Vec<[Option<f64>; 2]>> = vec![Vec::new(); solvers.len()];
     for m in &times {
-        let mut b: [(Option<(f64, Solver)>, Option<(f64, Solver)>); 2] = [(None, None), (None, None)];
+        let mut b: [BestPair; 2] = [(None, None), (None, None)];
         for (si, &s) in solvers.iter().enumerate() {
             let pts: Vec<(f64, f64, f64)> = tols
                 .iter()
@@ -431,18 +436,17 @@ fn main() {
     );
     for r in &reports {
         for (k, &target) in TARGETS.iter().enumerate() {
-            let best_of =
-                |pick: fn(&(Option<(f64, Solver)>, Option<(f64, Solver)>)) -> Option<(f64, Solver)>| {
-                    let v: Vec<(f64, Solver)> = r.best.iter().filter_map(|b| pick(&b[k])).collect();
-                    if v.len() < r.best.len() || v.is_empty() {
-                        return "n/a".to_string();
-                    }
-                    let mut t: Vec<f64> = v.iter().map(|x| x.0).collect();
-                    let mut names: Vec<&str> = v.iter().map(|x| x.1.short_label()).collect();
-                    names.sort();
-                    names.dedup();
-                    format!("{} {}", fmt_time(Some(median(&mut t))), names.join("/"))
-                };
+            let best_of = |pick: fn(&BestPair) -> Best| {
+                let v: Vec<(f64, Solver)> = r.best.iter().filter_map(|b| pick(&b[k])).collect();
+                if v.len() < r.best.len() || v.is_empty() {
+                    return "n/a".to_string();
+                }
+                let mut t: Vec<f64> = v.iter().map(|x| x.0).collect();
+                let mut names: Vec<&str> = v.iter().map(|x| x.1.short_label()).collect();
+                names.sort();
+                names.dedup();
+                format!("{} {}", fmt_time(Some(median(&mut t))), names.join("/"))
+            };
             let mut ratios: Vec<f64> = r
                 .best
                 .iter()
