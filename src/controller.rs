@@ -154,7 +154,13 @@ pub struct PiController<T> {
     pub beta: T,
     /// Safety and growth limits.
     pub limits: Limits<T>,
+    /// Gustafsson's predictive step (see [`PiController::predictive`]).
+    pub predictive: bool,
     err_old: T,
+    /// The last accepted step and its error `max(err, 1e-2)`, for the
+    /// predictive step.
+    h_acc: T,
+    err_acc: T,
     /// `ln(err_old)`, updated once per accepted step (in `commit`): the
     /// factor is then `exp(beta ln(err_old) - alpha ln(err))`, one `ln` and
     /// one `exp` in `decide` instead of two `powf` (equal to a few ulp).
@@ -168,6 +174,12 @@ struct PiState<T> {
     beta: T,
     limits: Limits<T>,
     err_old: T,
+    #[serde(default)]
+    predictive: bool,
+    #[serde(default)]
+    h_acc: Option<T>,
+    #[serde(default)]
+    err_acc: Option<T>,
 }
 
 impl<T: Real> From<PiState<T>> for PiController<T> {
@@ -175,7 +187,10 @@ impl<T: Real> From<PiState<T>> for PiController<T> {
         PiController {
             beta: s.beta,
             limits: s.limits,
+            predictive: s.predictive,
             err_old: s.err_old,
+            h_acc: s.h_acc.unwrap_or(T::zero()),
+            err_acc: s.err_acc.unwrap_or(T::lit(1e-2)),
             ln_err_old: s.err_old.ln(),
         }
     }
@@ -187,13 +202,21 @@ impl<T: Real> From<PiController<T>> for PiState<T> {
             beta: c.beta,
             limits: c.limits,
             err_old: c.err_old,
+            predictive: c.predictive,
+            h_acc: Some(c.h_acc),
+            err_acc: Some(c.err_acc),
         }
     }
 }
 
 impl<T: PartialEq> PartialEq for PiController<T> {
     fn eq(&self, other: &Self) -> bool {
-        self.beta == other.beta && self.limits == other.limits && self.err_old == other.err_old
+        self.beta == other.beta
+            && self.limits == other.limits
+            && self.predictive == other.predictive
+            && self.err_old == other.err_old
+            && self.h_acc == other.h_acc
+            && self.err_acc == other.err_acc
     }
 }
 
@@ -204,9 +227,35 @@ impl<T: Real> PiController<T> {
         PiController {
             beta,
             limits: Limits::default(),
+            predictive: false,
             err_old,
+            h_acc: T::zero(),
+            err_acc: T::lit(1e-2),
             ln_err_old: err_old.ln(),
         }
+    }
+    /// Gustafsson's predictive controller as Hairer's RODAS and RADAU5 use it
+    /// (Hairer & Wanner, *Solving ODEs II*, Sect. IV.8, eq. (8.21);
+    /// Gustafsson, ACM TOMS 20 (1994)): `beta = 0`, step ratio in [0.2, 6],
+    /// and an accepted step proposes the smaller of the elementary ratio and
+    /// the predictive one,
+    /// `(h / h_acc) safety (err_acc / err^2)^(1/k)`, where `h_acc` is the
+    /// previous accepted step and `err_acc = max(its error, 1e-2)`. It damps
+    /// the oscillating step sequences (and the rejections they cause) that
+    /// stiff problems provoke; the default of the Rosenbrock methods.
+    pub fn predictive() -> Self {
+        Self::new(T::zero())
+            .with_limits(Limits {
+                max_factor: T::lit(6.0),
+                ..Limits::default()
+            })
+            .with_predictive(true)
+    }
+    /// Switches Gustafsson's predictive step on or off (see
+    /// [`PiController::predictive`]).
+    pub fn with_predictive(mut self, on: bool) -> Self {
+        self.predictive = on;
+        self
     }
     /// Hairer's DOPRI5 setting, `beta = 0.04`.
     pub fn dopri5() -> Self {
@@ -236,22 +285,32 @@ impl<T: Real> StepController<T> for PiController<T> {
             // value: the factor then saturates at max_factor (alpha > 0).
             let ln_err = err.max(T::min_positive_value()).ln();
             let f = self.limits.safety * (self.beta * self.ln_err_old - alpha * ln_err).exp();
-            Decision::Accept {
-                h_next: h * self.limits.clamp(f),
+            let mut r = self.limits.clamp(f);
+            if self.predictive && self.h_acc != T::zero() {
+                let ln_gus = (self.err_acc.ln() - T::lit(2.0) * ln_err) / T::lit(k as f64);
+                let gus = (h / self.h_acc).abs() * self.limits.safety * ln_gus.exp();
+                r = r.min(self.limits.clamp(gus));
             }
+            Decision::Accept { h_next: h * r }
         } else {
             Decision::Reject {
                 h_retry: h * self.limits.reject_factor(err, alpha),
             }
         }
     }
-    fn commit(&mut self, _h: T, err: T) {
+    fn commit(&mut self, h: T, err: T) {
         self.err_old = err.max(T::lit(1e-4));
         self.ln_err_old = self.err_old.ln();
+        if self.predictive {
+            self.h_acc = h;
+            self.err_acc = err.max(T::lit(1e-2));
+        }
     }
     fn reset(&mut self) {
         self.err_old = T::lit(1e-4);
         self.ln_err_old = self.err_old.ln();
+        self.h_acc = T::zero();
+        self.err_acc = T::lit(1e-2);
     }
 }
 
@@ -386,80 +445,6 @@ impl<T: Real> StepController<T> for PidController<T> {
     fn reset(&mut self) {
         self.errs = [T::zero(); 2];
         self.hs = [T::zero(); 2];
-    }
-}
-
-/// Gustafsson's predictive controller, as in Hairer's RODAS and RADAU5
-/// (Hairer & Wanner, *Solving ODEs II*, Sect. IV.8, eq. (8.21); Gustafsson,
-/// "Control-theoretic techniques for stepsize selection in implicit
-/// Runge–Kutta methods", ACM TOMS 20 (1994)).
-///
-/// With `fac = clamp(err^(1/k) / safety)` (as an inverse ratio), an accepted
-/// step proposes `h / max(fac, fac_gus)`, where the predictive factor
-/// `fac_gus = (h_acc / h) (err^2 / err_acc)^(1/k) / safety` uses the previous
-/// accepted step `h_acc` and its error `err_acc = max(err, 1e-2)`; a rejected
-/// step retries with `h / fac`. Implicit codes use it because it damps the
-/// step-size oscillations of stiff problems, where the error constant
-/// changes quickly.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-pub struct PredictiveController<T> {
-    /// Safety and growth limits (RODAS: safety 0.9, ratio in [0.2, 6]).
-    pub limits: Limits<T>,
-    h_acc: T,
-    err_acc: T,
-}
-
-impl<T: Real> PredictiveController<T> {
-    /// Hairer's RODAS setting: safety 0.9, step ratio in [0.2, 6].
-    pub fn new() -> Self {
-        PredictiveController {
-            limits: Limits {
-                safety: T::lit(0.9),
-                min_factor: T::lit(0.2),
-                max_factor: T::lit(6.0),
-            },
-            h_acc: T::zero(),
-            err_acc: T::lit(1e-2),
-        }
-    }
-    /// Replaces the limits.
-    pub fn with_limits(mut self, limits: Limits<T>) -> Self {
-        self.limits = limits;
-        self
-    }
-}
-
-impl<T: Real> Default for PredictiveController<T> {
-    fn default() -> Self {
-        Self::new()
-    }
-}
-
-impl<T: Real> StepController<T> for PredictiveController<T> {
-    fn decide(&self, h: T, err: T, k: u32) -> Decision<T> {
-        let inv_k = T::one() / T::lit(k as f64);
-        let e = err.max(T::min_positive_value());
-        // Ratios h_new / h, clamped to the limits.
-        let ratio = self.limits.clamp(self.limits.safety * e.powf(-inv_k));
-        if err > T::one() {
-            return Decision::Reject {
-                h_retry: h * ratio.min(T::one()),
-            };
-        }
-        let mut r = ratio;
-        if self.h_acc != T::zero() {
-            let gus = (h / self.h_acc).abs() * self.limits.safety * (self.err_acc / (e * e)).powf(inv_k);
-            r = r.min(self.limits.clamp(gus));
-        }
-        Decision::Accept { h_next: h * r }
-    }
-    fn commit(&mut self, h: T, err: T) {
-        self.h_acc = h;
-        self.err_acc = err.max(T::lit(1e-2));
-    }
-    fn reset(&mut self) {
-        self.h_acc = T::zero();
-        self.err_acc = T::lit(1e-2);
     }
 }
 

@@ -45,13 +45,17 @@ pub struct Integrator<'m, T: Real, S: State<T>, St, C = PiController<T>> {
 
 impl<'m, T: Real, S: State<T>, St: Stepper<T, S>> Integrator<'m, T, S, St, PiController<T>> {
     /// An integrator with default options and the PI controller tuned for
-    /// the stepper (Hairer's `beta` and step-ratio limits).
+    /// the stepper (Hairer's `beta` and step-ratio limits; Gustafsson's
+    /// predictive step for the implicit methods).
     pub fn new(stepper: St) -> Self {
         let beta = stepper.default_pi_beta();
         let limits = stepper.default_limits();
+        let predictive = stepper.default_predictive();
         Integrator {
             stepper,
-            controller: PiController::new(beta).with_limits(limits),
+            controller: PiController::new(beta)
+                .with_limits(limits)
+                .with_predictive(predictive),
             options: Options::default(),
             monitors: Vec::new(),
             events: Vec::new(),

@@ -129,9 +129,17 @@ impl JacobianCheck {
 impl core::fmt::Display for JacobianCheck {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         if self.is_ok() {
-            return write!(f, "Jacobian agrees with finite differences (max scaled error {:.1e})", self.max_error);
+            return write!(
+                f,
+                "Jacobian agrees with finite differences (max scaled error {:.1e})",
+                self.max_error
+            );
         }
-        writeln!(f, "{} Jacobian entries disagree with finite differences:", self.mismatches.len())?;
+        writeln!(
+            f,
+            "{} Jacobian entries disagree with finite differences:",
+            self.mismatches.len()
+        )?;
         for m in &self.mismatches {
             writeln!(
                 f,

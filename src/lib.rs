@@ -54,7 +54,7 @@ pub mod stepper;
 pub mod system;
 pub mod tableau;
 
-pub use controller::{IController, PiController, PidController, PredictiveController, StepController};
+pub use controller::{IController, PiController, PidController, StepController};
 pub use detect::{BlowUpConfig, Diagnostics, StiffnessConfig};
 pub use error::{SolveError, SolveFailure};
 pub use event::{Direction, Event};

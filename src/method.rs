@@ -320,6 +320,9 @@ impl<T: Real, S: State<T>> Stepper<T, S> for MethodStepper<T, S> {
     fn default_limits(&self) -> crate::controller::Limits<T> {
         delegate!(self, s => s.default_limits())
     }
+    fn default_predictive(&self) -> bool {
+        delegate!(self, s => s.default_predictive())
+    }
     fn init<F: System<T, S>>(&mut self, sys: &mut F, t0: T, y0: &S) {
         delegate!(self, s => s.init(sys, t0, y0))
     }

@@ -31,7 +31,12 @@ pub type Jac<const N: usize> = fn(f64, &SVector<f64, N>, &mut SMatrix<f64, N, N>
 
 /// The worst component of `|y - ref| / (atol_i + rtol |ref_i|)`: the error in
 /// units of the tolerance (the Bari test set's "scaled error").
-pub fn error_ratio<const N: usize>(y: &SVector<f64, N>, reference: &[f64; N], rtol: f64, atol: &[f64; N]) -> f64 {
+pub fn error_ratio<const N: usize>(
+    y: &SVector<f64, N>,
+    reference: &[f64; N],
+    rtol: f64,
+    atol: &[f64; N],
+) -> f64 {
     (0..N)
         .map(|i| (y[i] - reference[i]).abs() / (atol[i] + rtol * reference[i].abs()))
         .fold(0.0, f64::max)
@@ -56,7 +61,11 @@ impl Rober {
     /// End of the span.
     pub const T_END: f64 = 1e11;
     /// Reference `y(1e11)`.
-    pub const REFERENCE: [f64; 3] = [0.2083340149701255e-07, 0.8333360770334713e-13, 0.9999999791665050e+00];
+    pub const REFERENCE: [f64; 3] = [
+        0.2083340149701255e-07,
+        0.8333360770334713e-13,
+        0.9999999791665050e+00,
+    ];
     /// The right-hand side.
     pub fn rhs(_t: f64, y: &SVector<f64, 3>, dy: &mut SVector<f64, 3>) {
         let (k1, k2, k3) = (0.04, 3e7, 1e4);
@@ -96,6 +105,13 @@ impl Rober {
     /// [`error_ratio`] of `y` against the reference with [`Rober::atol`].
     pub fn error_ratio(&self, y: &SVector<f64, 3>, rtol: f64) -> f64 {
         error_ratio(y, &Self::REFERENCE, rtol, &self.atol(rtol))
+    }
+    /// The tolerance-independent error of `y`:
+    /// `max_i |y_i - ref_i| / (|ref_i| + s_i)` with the component scales
+    /// `s = atol(1)` (a relative error, floored at the size below which a
+    /// component is noise). Tolerance proportionality is measured in it.
+    pub fn error(&self, y: &SVector<f64, 3>) -> f64 {
+        error_ratio(y, &Self::REFERENCE, 1.0, &self.atol(1.0))
     }
 }
 
@@ -141,6 +157,13 @@ impl VanDerPol {
     /// [`error_ratio`] of `y` against the reference with [`VanDerPol::atol`].
     pub fn error_ratio(&self, y: &SVector<f64, 2>, rtol: f64) -> f64 {
         error_ratio(y, &Self::REFERENCE, rtol, &self.atol(rtol))
+    }
+    /// The tolerance-independent error of `y`:
+    /// `max_i |y_i - ref_i| / (|ref_i| + s_i)` with the component scales
+    /// `s = atol(1)` (a relative error, floored at the size below which a
+    /// component is noise). Tolerance proportionality is measured in it.
+    pub fn error(&self, y: &SVector<f64, 2>) -> f64 {
+        error_ratio(y, &Self::REFERENCE, 1.0, &self.atol(1.0))
     }
 }
 
@@ -220,6 +243,13 @@ impl Hires {
     pub fn error_ratio(&self, y: &SVector<f64, 8>, rtol: f64) -> f64 {
         error_ratio(y, &Self::REFERENCE, rtol, &self.atol(rtol))
     }
+    /// The tolerance-independent error of `y`:
+    /// `max_i |y_i - ref_i| / (|ref_i| + s_i)` with the component scales
+    /// `s = atol(1)` (a relative error, floored at the size below which a
+    /// component is noise). Tolerance proportionality is measured in it.
+    pub fn error(&self, y: &SVector<f64, 8>) -> f64 {
+        error_ratio(y, &Self::REFERENCE, 1.0, &self.atol(1.0))
+    }
 }
 
 /// Prothero–Robinson's scalar test of order reduction:
@@ -241,8 +271,11 @@ impl ProtheroRobinson {
     #[allow(clippy::type_complexity)]
     pub fn system(
         &self,
-    ) -> WithJacobian<impl FnMut(f64, &f64, &mut f64), impl FnMut(f64, &f64, &mut f64), impl FnMut(f64, &f64, &mut f64)>
-    {
+    ) -> WithJacobian<
+        impl FnMut(f64, &f64, &mut f64),
+        impl FnMut(f64, &f64, &mut f64),
+        impl FnMut(f64, &f64, &mut f64),
+    > {
         let l = self.lambda;
         with_jacobian(self.rhs(), move |_t: f64, _y: &f64, j: &mut f64| *j = l)
             .time_derivative(move |t: f64, _y: &f64, d: &mut f64| *d = -l * t.cos() - t.sin())

@@ -228,4 +228,3 @@ impl<T: Real, S: State<T>, F: System<T, S>> System<T, S> for Counted<'_, F> {
         self.inner.time_derivative(t, y, dfdt)
     }
 }
-

@@ -623,6 +623,46 @@ fn events(t: &mut Table) {
     );
 }
 
+/// The Rosenbrock methods on ROBER (`SVector<f64, 3>`, the case)
+/// with the analytic and the differenced Jacobian, on Van der Pol with an
+/// event, and on a scalar state; `h_max` makes the long run 10 times longer.
+fn implicit(t: &mut Table) {
+    use odestride::problems::{Rober, VanDerPol};
+    use odestride::Rosenbrock;
+    type Mk3 = fn() -> Rosenbrock<f64, V3>;
+    let ms: [(&str, Mk3); 3] = [
+        ("rosenbrock23", Rosenbrock::rosenbrock23),
+        ("rodas4", Rosenbrock::rodas4),
+        ("rodas5p", Rosenbrock::rodas5p),
+    ];
+    let rober_opts = |p: f64| {
+        Options::default()
+            .rtol(1e-6)
+            .atol_per_component(Rober.atol(1e-6).to_vec())
+            .h_max(5e8 / (p * p))
+            .save(SaveMode::FinalOnly)
+    };
+    for (name, mk) in ms {
+        t.case(&format!("Rosenbrock::{name} / ROBER, analytic J"), Growth::None, &|p| {
+            solve(Integrator::new(mk()).options(rober_opts(p)), Rober.system(), 1e11, Rober.y0())
+        });
+        t.case(&format!("Rosenbrock::{name} / ROBER, differenced J"), Growth::None, &|p| {
+            solve(Integrator::new(mk()).options(rober_opts(p)), Rober::rhs, 1e11, Rober.y0())
+        });
+    }
+    t.case("Rosenbrock::rodas5p / VDPOL, event that never fires", Growth::None, &|p| {
+        let integ = Integrator::new(Rosenbrock::rodas5p())
+            .options(opts(1e-6))
+            .event(Event::new(|_t: f64, y: &V2| y[0] + 5.0));
+        solve(integ, VanDerPol.system(), 200.0 * p, VanDerPol.y0())
+    });
+    t.case("MethodStepper rodas4 / f64 scalar, Prothero-Robinson", Growth::None, &|p| {
+        let f = |t: f64, y: &f64, dy: &mut f64| *dy = -1e6 * (*y - t.sin()) + t.cos();
+        let integ = Integrator::new(Method::Rodas4.stepper::<f64, f64>()).options(opts(1e-8));
+        solve(integ, f, p * TAU, 0.0)
+    });
+}
+
 fn states(t: &mut Table) {
     t.case("DP5 / [f64; 4] state", Growth::None, &|p| {
         let integ = Integrator::new(ExplicitRk::dopri5()).options(opts(1e-9));
@@ -665,6 +705,7 @@ fn allocations_do_not_grow_with_the_number_of_steps() {
     detectors(&mut t);
     events(&mut t);
     states(&mut t);
+    implicit(&mut t);
     println!("{} cases", t.cases);
     assert!(
         t.failures.is_empty(),

@@ -90,6 +90,12 @@ pub trait Stepper<T: Real, S: State<T>> {
     fn default_limits(&self) -> Limits<T> {
         Limits::default()
     }
+    /// Whether the default PI controller adds Gustafsson's predictive step
+    /// ([`PiController::predictive`](crate::PiController::predictive)): the
+    /// implicit methods do, as Hairer's RODAS does.
+    fn default_predictive(&self) -> bool {
+        false
+    }
     /// Prepares the workspace for a solve starting at `(t0, y0)` and
     /// evaluates `f(t0, y0)`. Called once per solve; the only place a stepper
     /// may allocate.

@@ -174,8 +174,16 @@ impl<T: Real, S: State<T>> Rosenbrock<T, S> {
         self.counts.njev += 1;
         let analytic = sys.jacobian(t, y, &mut w.jac);
         if !analytic {
-            self.counts.nfev_jac +=
-                jacobian::forward_difference(sys, t, y, &w.f0, norm.atol().values(), &mut w.jac, &mut w.ytmp, &mut w.fd);
+            self.counts.nfev_jac += jacobian::forward_difference(
+                sys,
+                t,
+                y,
+                &w.f0,
+                norm.atol().values(),
+                &mut w.jac,
+                &mut w.ytmp,
+                &mut w.fd,
+            );
         }
         let n = y.dim();
         if let Some(idx) = w.jac.col_major().iter().position(|v| !v.is_finite()) {
@@ -251,6 +259,9 @@ impl<T: Real, S: State<T>> Stepper<T, S> for Rosenbrock<T, S> {
     fn is_implicit(&self) -> bool {
         true
     }
+    fn default_predictive(&self) -> bool {
+        true
+    }
 
     fn init<F: System<T, S>>(&mut self, sys: &mut F, t0: T, y0: &S) {
         let z = y0.zeros_like();
@@ -317,10 +328,22 @@ impl<T: Real, S: State<T>> Stepper<T, S> for Rosenbrock<T, S> {
             if !self.at_start[i] && !self.same_point[i] {
                 let ti = t + self.alpha[i] * h;
                 if self.fsal && i == last {
-                    lincomb(y_new.as_mut_slice(), Some(y.as_slice()), T::one(), &self.m_nz, &w.u);
+                    lincomb(
+                        y_new.as_mut_slice(),
+                        Some(y.as_slice()),
+                        T::one(),
+                        &self.m_nz,
+                        &w.u,
+                    );
                     sys.rhs(ti, y_new, &mut w.fst);
                 } else {
-                    lincomb(w.ytmp.as_mut_slice(), Some(y.as_slice()), T::one(), &self.a_nz[i], &w.u);
+                    lincomb(
+                        w.ytmp.as_mut_slice(),
+                        Some(y.as_slice()),
+                        T::one(),
+                        &self.a_nz[i],
+                        &w.u,
+                    );
                     sys.rhs(ti, &w.ytmp, &mut w.fst);
                 }
             }
@@ -339,7 +362,13 @@ impl<T: Real, S: State<T>> Stepper<T, S> for Rosenbrock<T, S> {
             self.counts.nsolve += 1;
         }
         if !self.fsal {
-            lincomb(y_new.as_mut_slice(), Some(y.as_slice()), T::one(), &self.m_nz, &w.u);
+            lincomb(
+                y_new.as_mut_slice(),
+                Some(y.as_slice()),
+                T::one(),
+                &self.m_nz,
+                &w.u,
+            );
         }
         lincomb(w.err.as_mut_slice(), None, T::one(), &self.e_nz, &w.u);
         norm.rms(y.as_slice(), y_new.as_slice(), w.err.as_slice())
@@ -372,19 +401,24 @@ impl<T: Real, S: State<T>> Stepper<T, S> for Rosenbrock<T, S> {
         let nk = w.k.len();
         out.push(y.clone());
         let mut c1 = y_new.clone();
-        for ((c, a), k0) in c1
-            .as_mut_slice()
-            .iter_mut()
-            .zip(y.as_slice())
-            .zip(w.k.first().map(|k| k.as_slice()).unwrap_or(&[]).iter().chain(core::iter::repeat(&T::zero())))
-        {
+        for ((c, a), k0) in c1.as_mut_slice().iter_mut().zip(y.as_slice()).zip(
+            w.k.first()
+                .map(|k| k.as_slice())
+                .unwrap_or(&[])
+                .iter()
+                .chain(core::iter::repeat(&T::zero())),
+        ) {
             *c = *c - *a + *k0;
         }
         out.push(c1);
         for m in 2..=nk + 1 {
             let mut c = y.zeros_like();
             for (i, v) in c.as_mut_slice().iter_mut().enumerate() {
-                let hi = if m - 1 < nk { w.k[m - 1].as_slice()[i] } else { T::zero() };
+                let hi = if m - 1 < nk {
+                    w.k[m - 1].as_slice()[i]
+                } else {
+                    T::zero()
+                };
                 *v = hi - w.k[m - 2].as_slice()[i];
             }
             out.push(c);
