@@ -70,21 +70,23 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             .windows(2)
             .map(|w| (t_singular - w[1], w[1] - w[0]))
             .collect();
+        let mut name = format!("DP5, rtol {rtol:.0e}");
         if let Some(est) = &sol.diagnostics.blowup {
             let c = est.step_ratio;
             println!(
                 "rtol {rtol:.0e}: h / (t_s - t) -> c = {c:.4} (law held over a range of {:.1e})",
                 est.range
             );
+            name += &format!(": c = {c:.3}");
         }
-        series.push(Series::markers(format!("DP5, rtol {rtol:.0e}"), pts));
+        series.push(Series::markers(name, pts));
     }
     let p = plot::plot(
         "blowup_step_power_law.svg",
         &Figure {
-            title: "y' = y^3: accepted step h against the time left t_s - t",
-            x_label: "t_s - t",
-            y_label: "h",
+            title: "y' = y^3, DP5: each step is a fixed fraction c of the time left (slope 1)",
+            x_label: "time left t_s - t (t_s as the detector estimates it)",
+            y_label: "accepted step size h",
             x_scale: Scale::Log,
             y_scale: Scale::Log,
             equal_aspect: false,
@@ -108,8 +110,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let p = plot::plot(
         "blowup_growth.svg",
         &Figure {
-            title: "|y| against the time left (rtol 1e-10): power laws -1/2 and -1",
-            x_label: "t_s - t",
+            title: "DP5 rtol 1e-10: |y| grows like (t_s - t)^(-1/2) and (t_s - t)^(-1)",
+            x_label: "time left t_s - t (exact t_s)",
             y_label: "|y|",
             x_scale: Scale::Log,
             y_scale: Scale::Log,
