@@ -665,7 +665,7 @@ fn draw_figure(
                         continue;
                     }
                     let mut st = *st;
-                    if px.len() > 5000 {
+                    if px.len() > 15000 {
                         st.width = 1;
                     }
                     draw_polyline(&root, &px, &st)?;
