@@ -1,6 +1,6 @@
 //! A charged particle accelerated from rest by a constant electric field to
 //! gamma ~ 1e4 (units m = c = qE = 1; exact solution p(t) = t,
-//! x(t) = sqrt(1 + t^2) - 1, ../shared/problems/analytic.md).
+//! x(t) = sqrt(1 + t^2) - 1, docs/reference-problems.md).
 //!
 //! Naive velocity formulation (state (x, v), v' = (1 - v^2)^(3/2), error
 //! control on v) against the momentum formulation (state (x, p),

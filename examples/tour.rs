@@ -38,7 +38,7 @@ fn lorenz(_t: f64, y: &V3, dy: &mut V3) {
     dy[1] = y[0] * (28.0 - y[2]) - y[1];
     dy[2] = y[0] * y[1] - (8.0 / 3.0) * y[2];
 }
-/// y(10) of Lorenz from a 40-digit Taylor integration (../shared/problems/lorenz.md).
+/// y(10) of Lorenz from a 40-digit Taylor integration (docs/reference-problems.md).
 #[allow(clippy::excessive_precision)]
 const LORENZ_REF: [f64; 3] = [-5.857685382424091, -5.831082486426098, 23.93213298702757];
 
