@@ -21,12 +21,14 @@ use plot::{Figure, Scale, Series};
 
 type V2 = SVector<f64, 2>;
 
-/// Records (t, h, |h lambda| estimate, y) of every accepted step, keeping
-/// every `every`-th one.
+/// (t, h, |h lambda| estimate, y) of one accepted step.
+type Row<S> = (f64, f64, f64, S);
+
+/// Records the rows of the accepted steps, keeping every `every`-th one.
 struct Recorder<S> {
     every: usize,
     n: usize,
-    rows: Vec<(f64, f64, f64, S)>,
+    rows: Vec<Row<S>>,
 }
 
 impl<S: State<f64>> Monitor<f64, S> for Recorder<S> {
@@ -207,10 +209,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     // Thin for plotting: per time bin, the rows with the smallest and the
     // largest value of `key` (keeps the envelope on a log axis).
     let bins = 1500;
-    let thin = |key: &dyn Fn(&(f64, f64, f64, V2)) -> f64| -> Vec<(f64, f64)> {
+    let thin = |key: &dyn Fn(&Row<V2>) -> f64| -> Vec<(f64, f64)> {
         let mut out = Vec::new();
-        let mut lo: Option<&(f64, f64, f64, V2)> = None;
-        let mut hi: Option<&(f64, f64, f64, V2)> = None;
+        let mut lo: Option<&Row<V2>> = None;
+        let mut hi: Option<&Row<V2>> = None;
         let mut bin = 0;
         for r in &rec.rows {
             let k = ((r.0 / t_end) * bins as f64) as usize;
@@ -223,10 +225,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 bin = k;
             }
             if key(r).is_finite() {
-                if lo.is_none_or(|l| key(r) < key(l)) {
+                if lo.map_or(true, |l| key(r) < key(l)) {
                     lo = Some(r);
                 }
-                if hi.is_none_or(|h| key(r) > key(h)) {
+                if hi.map_or(true, |h| key(r) > key(h)) {
                     hi = Some(r);
                 }
             }

@@ -304,7 +304,7 @@ fn exp_form(v: f64) -> String {
 /// plain ("0.01" … "1000") when the whole axis lies in that range; other
 /// ticks with at most three significant digits.
 pub fn log_tick(v: f64, (lo, hi): (f64, f64)) -> String {
-    if !(v > 0.0) || !v.is_finite() {
+    if v <= 0.0 || !v.is_finite() {
         return String::new();
     }
     let plain = lo >= 0.99e-2 && hi <= 1.01e3;
@@ -333,7 +333,7 @@ pub fn linear_tick(v: f64, max_abs: f64) -> String {
     if v.abs() <= 1e-9 * max_abs || v == 0.0 {
         return "0".into();
     }
-    if max_abs >= 1e5 || max_abs < 1e-2 {
+    if !(1e-2..1e5).contains(&max_abs) {
         return exp_form(v);
     }
     trim(format!("{v:.6}"))
