@@ -3,7 +3,7 @@
 //! Groups `<problem>/tol=<tol>`, one bench per solver; before timing, each
 //! solver's nfev, accepted/rejected steps and achieved max-norm error are
 //! printed, because equal tolerance is not equal accuracy. See
-//! `docs/performance.md` for the results and `examples/work_precision.rs`
+//! `docs/performance.md` for the results and `examples/speed.rs`
 //! for the full work-precision sweep.
 //!
 //! Run: `cargo bench --bench peers` (filter e.g. `-- arenstorf`).

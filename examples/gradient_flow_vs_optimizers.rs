@@ -26,6 +26,7 @@
 mod plot;
 
 use nalgebra::DVector;
+use odestride::detect::StiffnessReport;
 use odestride::gradient_flow::{lambda_max, objective, EigenOptions, GradientFlow, Objective};
 use odestride::monitor::{AcceptedStep, AfterStep, Monitor};
 use odestride::optim::{AdaBelief, Adagrad, Adam, Optimizer, RmsProp, Sgd};
@@ -339,26 +340,57 @@ fn thin(v: &[(f64, f64)], n: usize) -> Vec<(f64, f64)> {
     out
 }
 
+/// Points of a curve over a log x axis: every point while x < 100, then one
+/// per 1 % growth of x, and the last.
+fn thin_log(v: &[(f64, f64)]) -> Vec<(f64, f64)> {
+    let mut out: Vec<(f64, f64)> = Vec::new();
+    for p in v {
+        if out.last().map_or(true, |l| p.0 < 100.0 || p.0 >= 1.01 * l.0) {
+            out.push(*p);
+        }
+    }
+    if let (Some(l), Some(o)) = (v.last(), out.last()) {
+        if l != o {
+            out.push(*l);
+        }
+    }
+    out
+}
+
 fn plot_race(p: Problem, traces: &[Trace]) -> Result<(), Box<dyn std::error::Error>> {
+    // The best f - f* reached so far, against gradient evaluations: the
+    // curve crosses 1e-8 at the count of the table. Diverging runs are cut
+    // at 1e6 x f(x0) - f* (plotters' log axes cannot span hundreds of
+    // decades); the running minimum never rises.
     let series: Vec<Series> = traces
         .iter()
         .map(|t| {
-            // Diverging runs are cut at 1e6 x f(x0) - f*: plotters' log axes
-            // cannot span hundreds of decades.
             let cap = 1e6 * t.curve.first().map(|c| c.1).unwrap_or(1.0);
+            let mut best = f64::INFINITY;
             let pts = t
                 .curve
                 .iter()
                 .take_while(|(_, g)| *g <= cap)
-                .map(|(n, g)| (n.max(1.0), g.max(1e-20)))
+                .map(|(n, g)| {
+                    best = best.min(*g);
+                    (n.max(1.0), best.max(1e-20))
+                })
                 .collect::<Vec<_>>();
-            Series::line(t.label.clone(), thin(&pts, 3000))
+            Series::line(t.label.clone(), thin_log(&pts))
         })
         .collect();
+    let fastest = traces
+        .iter()
+        .filter_map(|t| t.hit.map(|n| (n, t.label.as_str())))
+        .min();
+    let title = match fastest {
+        Some((n, label)) => format!("{}: first to f - f* <= 1e-8 is {label} ({n} gradients)", p.name()),
+        None => format!("{}: nobody reaches 1e-8", p.name()),
+    };
     let fig = Figure {
-        title: &format!("f - f* vs gradient evaluations: {}", p.name()),
+        title: &title,
         x_label: "gradient evaluations",
-        y_label: "f - f*",
+        y_label: "best f - f* so far",
         x_scale: Scale::Log,
         y_scale: Scale::Log,
         equal_aspect: false,
@@ -374,6 +406,13 @@ fn plot_race(p: Problem, traces: &[Trace]) -> Result<(), Box<dyn std::error::Err
             160,
             &levels,
         );
+        let title_of = |file: &str| {
+            if file.contains("gd_flow") {
+                "Rosenbrock: GD, Nesterov and the flow follow the valley; momentum overshoots"
+            } else {
+                "Rosenbrock: Adam-type methods overshoot the valley; Adagrad and RMSprop follow it"
+            }
+        };
         for (file, which) in [
             (
                 "gf_rosenbrock_paths_gd_flow.svg",
@@ -384,15 +423,17 @@ fn plot_race(p: Problem, traces: &[Trace]) -> Result<(), Box<dyn std::error::Err
                 ["Adagrad", "RMSprop", "Adam", "AMSGrad", "AdaBelief"],
             ),
         ] {
-            let series: Vec<Series> = traces
+            let mut series: Vec<Series> = traces
                 .iter()
                 .filter(|t| which.contains(&t.label.as_str()))
                 .map(|t| Series::line(t.label.clone(), thin(&t.path, 2000)))
                 .collect();
+            series.push(Series::markers("start (-1.2, 1)", vec![(-1.2, 1.0)]).slot(6));
+            series.push(Series::markers("minimum (1, 1)", vec![(1.0, 1.0)]).slot(7));
             let fig = Figure {
-                title: "Rosenbrock: paths over level sets f = 10^(k/2)",
+                title: title_of(file),
                 x_label: "x",
-                y_label: "y",
+                y_label: "y  (grey: level sets f = 10^(k/2), k = -2 ... 6)",
                 x_scale: Scale::Linear,
                 y_scale: Scale::Linear,
                 equal_aspect: false,
@@ -433,9 +474,9 @@ fn stiffness() -> Result<(), Box<dyn std::error::Error>> {
         gd_series.push(Series::line(format!("GD lr = {c} x 2/lambda_max"), pts));
     }
     let fig = Figure {
-        title: "GD on the canyon: just below vs just above 2/lambda_max",
-        x_label: "step",
-        y_label: "|x_1| (stiff component)",
+        title: "GD on the canyon: lr just below 2/lambda_max converges, just above diverges",
+        x_label: "GD step k",
+        y_label: "|x_1| (the stiff component, a_1 = 1000)",
         x_scale: Scale::Linear,
         y_scale: Scale::Log,
         equal_aspect: false,
@@ -446,20 +487,22 @@ fn stiffness() -> Result<(), Box<dyn std::error::Error>> {
     );
 
     let mut h_series = Vec::new();
-    for (label, boundary, hs) in [
+    for (slot, label, boundary, (hs, report)) in [
         (
+            0,
             "DP5",
             ExplicitRk::<f64, V>::dopri5()
                 .stability_boundary()
                 .unwrap_or(f64::NAN),
-            { canyon_steps(ExplicitRk::dopri5()) },
+            canyon_steps(ExplicitRk::dopri5()),
         ),
         (
+            1,
             "BS3",
             ExplicitRk::<f64, V>::bs3()
                 .stability_boundary()
                 .unwrap_or(f64::NAN),
-            { canyon_steps(ExplicitRk::bs3()) },
+            canyon_steps(ExplicitRk::bs3()),
         ),
     ] {
         let late: Vec<f64> = hs.iter().filter(|(t, _)| *t > 1.0).map(|(_, h)| *h).collect();
@@ -469,21 +512,40 @@ fn stiffness() -> Result<(), Box<dyn std::error::Error>> {
             boundary / 1000.0,
             mean / (boundary / 1000.0)
         );
+        if let Some(r) = report {
+            match r.episodes.first() {
+                Some(e) => println!(
+                    "    stiffness report: {} episode(s), declared at t = {:.3}, mean |h lambda| = {:.4} (B = {}), |lambda| ~ {:.1}",
+                    r.episodes.len(),
+                    e.t_detected,
+                    e.mean_h_lambda,
+                    r.boundary,
+                    e.mean_lambda
+                ),
+                None if r.estimated_steps == 0 => println!(
+                    "    stiffness report: no estimate for {label} (no pair of stages at one node), no verdict"
+                ),
+                None => println!("    stiffness report: not flagged"),
+            }
+        }
         let t_end = hs.last().map(|p| p.0).unwrap_or(1.0);
-        h_series.push(Series::line(format!("{label} accepted h"), hs));
-        h_series.push(Series::line(
-            format!("{label} boundary {boundary:.4}/lambda_max"),
-            vec![(1e-6, boundary / 1000.0), (t_end, boundary / 1000.0)],
-        ));
+        h_series.push(Series::line(format!("{label} accepted h"), hs).slot(slot));
+        h_series.push(
+            Series::reference(
+                format!("{label} boundary {boundary:.4}/lambda_max"),
+                vec![(1e-6, boundary / 1000.0), (t_end, boundary / 1000.0)],
+            )
+            .slot(slot),
+        );
     }
-    h_series.push(Series::line(
+    h_series.push(Series::reference(
         "GD limit 2/lambda_max",
         vec![(1e-6, 2e-3), (20.0, 2e-3)],
     ));
     let fig = Figure {
-        title: "Adaptive gradient flow on the canyon: accepted step sizes",
-        x_label: "t",
-        y_label: "h",
+        title: "Gradient flow on the canyon: once the fast mode decays, h sits at B/lambda_max",
+        x_label: "flow time t",
+        y_label: "accepted step size h",
         x_scale: Scale::Log,
         y_scale: Scale::Log,
         equal_aspect: false,
@@ -495,14 +557,17 @@ fn stiffness() -> Result<(), Box<dyn std::error::Error>> {
     Ok(())
 }
 
-fn canyon_steps<St: Stepper<f64, V>>(stepper: St) -> Vec<(f64, f64)> {
+fn canyon_steps<St: Stepper<f64, V>>(stepper: St) -> (Vec<(f64, f64)>, Option<StiffnessReport<f64>>) {
     let p = Problem::Canyon;
     let flow = GradientFlow::new(p.objective(Rc::new(Cell::new(0))));
     match Integrator::new(stepper).tol(1e-6).solve(flow, 0.0, 20.0, p.x0()) {
-        Ok(sol) => sol.t.windows(2).map(|w| (w[1], w[1] - w[0])).collect(),
+        Ok(sol) => (
+            sol.t.windows(2).map(|w| (w[1], w[1] - w[0])).collect(),
+            sol.diagnostics.stiffness.clone(),
+        ),
         Err(e) => {
             println!("  solve failed: {}", e.error);
-            Vec::new()
+            (Vec::new(), None)
         }
     }
 }
@@ -518,14 +583,24 @@ fn singularity() -> Result<(), Box<dyn std::error::Error>> {
             |x: &f64, g: &mut f64| *g = -x.powi(3),
         )
     };
-    let mut series = vec![Series::line(
-        "exact 1/sqrt(1/x0^2 - 2t)",
-        (0..400)
-            .map(|i| ts * i as f64 / 400.0)
+    // Values above CAP are left out of the plot (GD runs on to 1e171).
+    const CAP: f64 = 1e6;
+    let below_cap = |t: &[f64], y: &[f64]| -> Vec<(f64, f64)> {
+        t.iter()
+            .zip(y)
+            .map(|(t, y)| (*t, *y))
+            .filter(|p| p.1 <= CAP)
+            .collect()
+    };
+    let mut series = vec![Series::reference(
+        "exact x = 1/sqrt(1/x0^2 - 2t)",
+        (0..2000)
+            .map(|i| ts * (1.0 - (-(i as f64) / 120.0).exp()))
             .map(|t| (t, 1.0 / (1.0 / (x0 * x0) - 2.0 * t).sqrt()))
+            .filter(|p| p.1 <= CAP)
             .collect(),
     )];
-    for lr in [0.01, 0.001] {
+    for (slot, lr) in [(1, 0.01), (2, 0.001)] {
         let mut flow = GradientFlow::new(quartic());
         let res = Integrator::new(ExplicitRk::euler())
             .options(Options::default().fixed_step(lr).max_steps(10_000_000))
@@ -541,15 +616,27 @@ fn singularity() -> Result<(), Box<dyn std::error::Error>> {
                     e.partial.last_state(),
                     e.partial.last_time()
                 );
-                series.push(Series::markers(
-                    format!("GD lr = {lr}"),
-                    e.partial
-                        .t
-                        .iter()
-                        .zip(&e.partial.y)
-                        .map(|(t, y)| (*t, *y))
-                        .collect(),
-                ));
+                let mut pts = below_cap(&e.partial.t, &e.partial.y);
+                if lr < 0.005 {
+                    // every 10th iterate, and all of the last 40 before the cap
+                    let n = pts.len();
+                    pts = pts
+                        .into_iter()
+                        .enumerate()
+                        .filter(|(i, _)| i % 10 == 0 || i + 40 >= n)
+                        .map(|(_, p)| p)
+                        .collect();
+                }
+                series.push(
+                    Series::markers(
+                        format!(
+                            "GD lr = {lr}: passes t_s, overflows at t = {:.3}",
+                            e.partial.last_time()
+                        ),
+                        pts,
+                    )
+                    .slot(slot),
+                );
             }
         }
     }
@@ -565,12 +652,26 @@ fn singularity() -> Result<(), Box<dyn std::error::Error>> {
                     uncertainty,
                     exponent,
                     ..
-                } => println!(
-                    "  DP5 tol {tol:e}: blow-up detector: t_s = {t_singular:.12} +- {uncertainty:.1e} \
-                     (exact {ts}, rel. error {:.1e}), |x| ~ (t_s - t)^-{exponent:.4}, after {} steps",
-                    ((t_singular - ts) / ts).abs(),
-                    sol.stats.naccept
-                ),
+                } => {
+                    println!(
+                        "  DP5 tol {tol:e}: blow-up detector: t_s = {t_singular:.12} +- {uncertainty:.1e} \
+                         (exact {ts}, rel. error {:.1e}), |x| ~ (t_s - t)^-{exponent:.4}, after {} steps",
+                        ((t_singular - ts) / ts).abs(),
+                        sol.stats.naccept
+                    );
+                    if tol == 1e-6 {
+                        series.push(
+                            Series::markers(
+                                format!(
+                                    "DP5 tol 1e-6: {} steps, stops with BlowUp, t_s = {t_singular:.7}",
+                                    sol.stats.naccept
+                                ),
+                                below_cap(&sol.t, &sol.y),
+                            )
+                            .slot(0),
+                        );
+                    }
+                }
                 ref other => println!(
                     "  DP5 tol {tol:e}: ended with {other:?} at t = {}",
                     sol.last_time()
@@ -585,26 +686,14 @@ fn singularity() -> Result<(), Box<dyn std::error::Error>> {
                     e.partial.stats.naccept,
                     e.error
                 );
-                if tol == 1e-6 {
-                    series.push(Series::markers(
-                        "DP5 accepted steps (tol 1e-6)",
-                        e.partial
-                            .t
-                            .iter()
-                            .zip(&e.partial.y)
-                            .map(|(t, y)| (*t, *y))
-                            .collect(),
-                    ));
-                }
             }
         }
     }
-    // (The DP5 solves above run with the built-in blow-up detector, on by
-    // default: it reports t_s instead of a step-size failure.)
+    series.push(Series::reference("t_s = 0.5", vec![(ts, 1.0), (ts, CAP)]));
     let fig = Figure {
-        title: "x' = x^3 (flow of -x^4/4): blow-up at t_s = 0.5",
-        x_label: "t",
-        y_label: "x",
+        title: "x' = x^3 (flow of -x^4/4): GD steps through the blow-up, DP5 stops at t_s",
+        x_label: "flow time t (GD: t = k lr)",
+        y_label: "x  (values above 1e6 not shown)",
         x_scale: Scale::Linear,
         y_scale: Scale::Log,
         equal_aspect: false,

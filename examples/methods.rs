@@ -2,11 +2,14 @@
 //!
 //! For rtol = atol = 1e-3 ... 1e-12: the number of f-evaluations and the achieved error on
 //! - the Arenstorf orbit (one period; error against the 40-digit reference of the
-//!   double-rounded problem, ../shared/problems/arenstorf.md),
+//!   double-rounded problem, docs/reference-problems.md),
 //! - the Kepler problem, e = 0.5, ten periods (exact: the initial state),
 //! - the Lorenz system to t = 10 (reference: the 40-digit Taylor value of
-//!   ../shared/problems/lorenz.md; the example also prints how far the tightest Vern9 and
+//!   docs/reference-problems.md; the example also prints how far the tightest Vern9 and
 //!   DOP853 runs land from it).
+//!
+//! It also prints Vern6's and Vern7's Kepler errors after one and ten periods at
+//! tol 1e-10 ... 1e-13 (the Vern6 stall of docs/methods.md).
 //!
 //! Prints one table per problem and writes log-log plots (error against f-evaluations) to
 //! `target/plots/work_precision_*.svg`, plus the tables as Markdown to
@@ -176,9 +179,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         let path = plot::plot(
             &file,
             &Figure {
-                title: &format!("Work-precision: {}", p.title),
-                x_label: "f-evaluations",
-                y_label: "max-norm error at t_end",
+                title: &format!("{}: error against cost, rtol = atol = 1e-3 ... 1e-12", p.title),
+                x_label: "right-hand-side evaluations (nfev)",
+                y_label: "max-norm error at t_end (dimensionless)",
                 x_scale: Scale::Log,
                 y_scale: Scale::Log,
                 equal_aspect: false,
@@ -193,6 +196,20 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         if let Some((n, e)) = run(m, lorenz, 10.0, lor_y0, lor_ref, 1e-14) {
             println!("Lorenz, {m} at tol 1e-14: {n} f-evaluations, {e:.2e} from the 40-digit reference");
         }
+    }
+
+    // Vern6 on Kepler stalls near 1e-10 per period; Vern7 for contrast.
+    println!();
+    for tol in [1e-10, 1e-11, 1e-12, 1e-13] {
+        let mut line = format!("Kepler e = 0.5 at tol {tol:.0e}, error after one / ten periods:");
+        for m in [Method::Vern6, Method::Vern7] {
+            let one = run(m, kepler, kep_t / 10.0, kep_y0, kep_y0, tol);
+            let ten = run(m, kepler, kep_t, kep_y0, kep_y0, tol);
+            if let (Some((_, e1)), Some((_, e10))) = (one, ten) {
+                line += &format!("  {m} {e1:.1e} / {e10:.1e}");
+            }
+        }
+        println!("{line}");
     }
 
     // Cheapest method reaching each error level, per problem.

@@ -126,13 +126,13 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
 
     // Plots at rtol = 1e-8: the orbit (first periods), the relative energy
-    // error against time, the step size against time.
+    // error against time, the step size over the first two periods.
     let mut drift = Vec::new();
     let mut steps = Vec::new();
     for (mode, name) in [
         (Mode::Plain, "no monitor"),
         (Mode::Budget, "energy budget 1e-9"),
-        (Mode::Project, "projection"),
+        (Mode::Project, "energy projection"),
     ] {
         let r = run(1e-8, mode, true);
         let s = &r.sol;
@@ -145,41 +145,51 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 .map(|(t, y)| (*t, ((energy(0.0, y) + 0.5).abs() / 0.5).max(1e-17)))
                 .collect(),
         ));
+        // Every step of the first two periods, time in periods.
         steps.push(Series::line(
-            name,
+            if mode == Mode::Project {
+                format!(
+                    "{name} ({} steps/period, the same as without)",
+                    s.stats.naccept / PERIODS
+                )
+            } else {
+                format!("{name} ({} steps/period)", s.stats.naccept / PERIODS)
+            },
             s.t.windows(2)
-                .step_by(stride)
-                .map(|w| (w[1], w[1] - w[0]))
+                .take_while(|w| w[1] <= 2.0 * 2.0 * PI)
+                .map(|w| (w[1] / (2.0 * PI), w[1] - w[0]))
                 .collect(),
         ));
         if mode == Mode::Plain {
             let n = s.t.iter().position(|t| *t > 3.0 * 2.0 * PI).unwrap_or(s.t.len());
             let orbit = Series::markers(
-                "accepted steps, 3 periods",
+                format!("{n} accepted steps, 3 periods"),
                 s.y[..n].iter().map(|y| (y[0], y[1])).collect(),
             );
             let peri = Series::markers(
                 "perihelion events",
-                s.events.iter().take(50).map(|e| (e.y[0], e.y[1])).collect(),
-            );
+                s.events.iter().take(3).map(|e| (e.y[0], e.y[1])).collect(),
+            )
+            .slot(1);
+            let sun = Series::markers("central body (focus)", vec![(0.0, 0.0)]).slot(4);
             let f = Figure {
-                title: "Kepler e = 0.9, DP5 rtol 1e-8",
-                x_label: "q1",
-                y_label: "q2",
+                title: "Kepler e = 0.9, DP5 rtol 1e-8: steps crowd at perihelion, where the event fires",
+                x_label: "x (semi-major axis = 1)",
+                y_label: "y",
                 x_scale: Scale::Linear,
                 y_scale: Scale::Linear,
                 equal_aspect: true,
             };
             println!(
                 "wrote {}",
-                plot::plot("orbit_energy_orbit.svg", &f, &[orbit, peri])?.display()
+                plot::plot("orbit_energy_orbit.svg", &f, &[orbit, peri, sun])?.display()
             );
         }
     }
     let f = Figure {
-        title: "Relative energy error |H - H0|/|H0|, DP5 rtol 1e-8",
-        x_label: "t",
-        y_label: "|H - H0|/|H0|",
+        title: "Kepler e = 0.9, 1000 periods, DP5 rtol 1e-8: energy error by monitor",
+        x_label: "time t (one period = 2 pi)",
+        y_label: "relative energy error |H - H0| / |H0|",
         x_scale: Scale::Linear,
         y_scale: Scale::Log,
         equal_aspect: false,
@@ -189,9 +199,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         plot::plot("orbit_energy_drift.svg", &f, &drift)?.display()
     );
     let f = Figure {
-        title: "Step size, DP5 rtol 1e-8",
-        x_label: "t",
-        y_label: "h",
+        title: "Kepler e = 0.9, DP5 rtol 1e-8: step size, small at each perihelion",
+        x_label: "time t / period (perihelion at whole numbers)",
+        y_label: "accepted step size h",
         x_scale: Scale::Linear,
         y_scale: Scale::Log,
         equal_aspect: false,
@@ -268,23 +278,40 @@ fn arenstorf() -> Result<(), Box<dyn std::error::Error>> {
             );
         }
     }
-    for tol in [1e-6, 1e-10] {
-        let sol = Integrator::new(ExplicitRk::dopri5())
-            .tol(tol)
-            .solve(f, 0.0, T, y0)
-            .map_err(|e| e.to_string())?;
+    // The Jacobi constant's drift along the orbit at tol 1e-8, per mode.
+    for mode in [Mode::Plain, Mode::Budget, Mode::Project] {
+        let mut budget = InvariantMonitor::new(Invariant::new("jacobi", jacobi).tol_total(1e-9));
+        let mut proj = InvariantMonitor::new(Invariant::new("jacobi", jacobi)).project(true);
+        let mut integ =
+            Integrator::new(ExplicitRk::dopri5()).options(Options::default().tol(1e-8).max_steps(10_000_000));
+        let name = match mode {
+            Mode::Plain => "no monitor",
+            Mode::Budget => {
+                integ = integ.monitor(&mut budget);
+                "Jacobi budget 1e-9"
+            }
+            Mode::Project => {
+                integ = integ.monitor(&mut proj);
+                "Jacobi projection"
+            }
+        };
+        let sol = integ.solve(f, 0.0, T, y0).map_err(|e| e.to_string())?;
         curves.push(Series::line(
-            format!("DP5 tol {tol:.0e}"),
-            sol.y.iter().map(|y| (y[0], y[1])).collect(),
+            name,
+            sol.t
+                .iter()
+                .zip(&sol.y)
+                .map(|(t, y)| (*t, ((jacobi(0.0, y) - c0).abs() / c0.abs()).max(1e-17)))
+                .collect(),
         ));
     }
     let fig = Figure {
-        title: "Arenstorf orbit, one period",
-        x_label: "q1",
-        y_label: "q2",
+        title: "Arenstorf orbit, one period, DP5 tol 1e-8: Jacobi constant error by monitor",
+        x_label: "time t (one period = 17.07)",
+        y_label: "relative error |C - C0| / |C0|",
         x_scale: Scale::Linear,
-        y_scale: Scale::Linear,
-        equal_aspect: true,
+        y_scale: Scale::Log,
+        equal_aspect: false,
     };
     println!(
         "wrote {}",

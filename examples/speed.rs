@@ -15,6 +15,10 @@
 //! runs the two tolerances of the table only, `-- --bare` switches
 //! odestride's blow-up and stiffness detectors off).
 //!
+//! `-- --replot <csv>` redraws the plots from a CSV this example wrote
+//! (e.g. `docs/img/speed.csv`, the run `docs/performance.md` reports)
+//! without timing anything.
+//!
 //! For profiling, `-- --repeat <problem> <solver id> <tol> <count>` only
 //! solves one configuration `count` times (e.g. `perf record
 //! target/release/examples/speed --repeat kepler dp5 1e-10 3000`; solver ids:
@@ -91,6 +95,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     if let Some(i) = args.iter().position(|a| a == "--repeat") {
         return repeat(&args[i + 1..], cfg);
     }
+    if let Some(i) = args.iter().position(|a| a == "--replot") {
+        let file = args.get(i + 1).ok_or("usage: --replot <csv>")?;
+        return replot(file);
+    }
     let tols: Vec<f64> = if quick {
         vec![1e-6, 1e-10]
     } else {
@@ -162,36 +170,72 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     // Plots: seconds against error, one curve per solver.
     if !quick {
-        for problem in ["arenstorf", "kepler", "lorenz", "pleiades"] {
-            let series: Vec<Series> = Solver::ALL
-                .iter()
-                .map(|s| {
-                    let pts = rows
-                        .iter()
-                        .filter(|r| r.problem == problem && r.solver == *s)
-                        .map(|r| (r.out.error, r.seconds))
-                        .collect();
-                    Series::line(s.name(), pts)
-                })
-                .collect();
-            let title = format!("{problem}: seconds per solve vs error (rtol = atol = 1e-4 ... 1e-12)");
-            let path = plot::plot(
-                &format!("speed_{problem}.svg"),
-                &Figure {
-                    title: &title,
-                    x_label: "max-norm error at t_end",
-                    y_label: "seconds per solve",
-                    x_scale: Scale::Log,
-                    y_scale: Scale::Log,
-                    equal_aspect: false,
-                },
-                &series,
-            )?;
-            println!("wrote {}", path.display());
-        }
+        let points: Vec<Point> = rows
+            .iter()
+            .map(|r| (r.problem.to_string(), r.solver, r.out.error, r.seconds))
+            .collect();
+        write_plots(&points)?;
     }
     println!("wrote {}", csv_path.display());
     Ok(())
+}
+
+/// (problem, solver, error, seconds per solve) of one run.
+type Point = (String, Solver, f64, f64);
+
+/// One log-log plot per problem: seconds per solve against the error.
+fn write_plots(points: &[Point]) -> Result<(), Box<dyn std::error::Error>> {
+    for (problem, title) in [
+        ("arenstorf", "Arenstorf orbit"),
+        ("kepler", "Kepler e = 0.5, ten periods"),
+        ("lorenz", "Lorenz to t = 10"),
+        ("pleiades", "Pleiades, seven bodies to t = 3"),
+    ] {
+        let series: Vec<Series> = Solver::ALL
+            .iter()
+            .map(|s| {
+                let pts = points
+                    .iter()
+                    .filter(|p| p.0 == problem && p.1 == *s)
+                    .map(|p| (p.2, p.3))
+                    .collect();
+                Series::line(s.name(), pts)
+            })
+            .collect();
+        let title = format!("{title}: time per solve against error, rtol = atol = 1e-4 ... 1e-12");
+        let path = plot::plot(
+            &format!("speed_{problem}.svg"),
+            &Figure {
+                title: &title,
+                x_label: "max-norm error at t_end (lower is better)",
+                y_label: "time per solve [s]",
+                x_scale: Scale::Log,
+                y_scale: Scale::Log,
+                equal_aspect: false,
+            },
+            &series,
+        )?;
+        println!("wrote {}", path.display());
+    }
+    Ok(())
+}
+
+/// `--replot <csv>`: the plots from a CSV written by this example.
+fn replot(file: &str) -> Result<(), Box<dyn std::error::Error>> {
+    let text = std::fs::read_to_string(file)?;
+    let mut points = Vec::new();
+    for line in text.lines().skip(1) {
+        let f: Vec<&str> = line.split(',').collect();
+        let [problem, id, _tol, seconds, error, ..] = f[..] else {
+            return Err(format!("bad line in {file}: {line}").into());
+        };
+        let solver = *Solver::ALL
+            .iter()
+            .find(|s| s.id() == id)
+            .ok_or_else(|| format!("unknown solver {id} in {file}"))?;
+        points.push((problem.to_string(), solver, error.parse()?, seconds.parse()?));
+    }
+    write_plots(&points)
 }
 
 /// `--repeat <problem> <solver id> <tol> <count>`: one configuration, many

@@ -38,7 +38,7 @@ fn lorenz(_t: f64, y: &V3, dy: &mut V3) {
     dy[1] = y[0] * (28.0 - y[2]) - y[1];
     dy[2] = y[0] * y[1] - (8.0 / 3.0) * y[2];
 }
-/// y(10) of Lorenz from a 40-digit Taylor integration (../shared/problems/lorenz.md).
+/// y(10) of Lorenz from a 40-digit Taylor integration (docs/reference-problems.md).
 #[allow(clippy::excessive_precision)]
 const LORENZ_REF: [f64; 3] = [-5.857685382424091, -5.831082486426098, 23.93213298702757];
 
@@ -158,48 +158,67 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let p1 = plot::plot(
         "tour_arenstorf_orbit.svg",
         &Figure {
-            title: "Arenstorf orbit, DP5 at tol 1e-8 (dots: accepted steps)",
-            x_label: "y1",
-            y_label: "y2",
+            title: "Arenstorf orbit, one period, DP5 at tol 1e-8 with its accepted steps",
+            x_label: "x (rotating frame; Earth-Moon distance = 1)",
+            y_label: "y",
             x_scale: Scale::Linear,
             y_scale: Scale::Linear,
             equal_aspect: true,
         },
         &[
-            Series::line("dense output", dense),
-            Series::markers("steps", steps),
+            Series::line("orbit (dense output)", dense),
+            Series::markers(format!("{} accepted steps", sol.stats.naccept), steps).slot(6),
+            Series::markers("Earth", vec![(-MU, 0.0)]).slot(2),
+            Series::markers("Moon", vec![(1.0 - MU, 0.0)]).slot(3),
         ],
     )?;
     let hs: Vec<(f64, f64)> = sol.t.windows(2).map(|w| (w[0], w[1] - w[0])).collect();
+    // Distances to the Moon and the Earth along the orbit, on the same log axis.
+    let dist = |c: f64| -> Vec<(f64, f64)> {
+        (0..=2000)
+            .filter_map(|i| {
+                let t = AREN_T * i as f64 / 2000.0;
+                sol.at(t).map(|y| (t, (y[0] - c).hypot(y[1])))
+            })
+            .collect()
+    };
     let p2 = plot::plot(
         "tour_arenstorf_steps.svg",
         &Figure {
-            title: "Arenstorf: accepted step size (small near the moon passages)",
-            x_label: "t",
-            y_label: "h",
+            title: "Arenstorf orbit, DP5 tol 1e-8: steps shrink near the Moon and at each Earth approach",
+            x_label: "time t (one period = 17.07)",
+            y_label: "step size h;  distance to Moon / Earth",
             x_scale: Scale::Linear,
             y_scale: Scale::Log,
             equal_aspect: false,
         },
-        &[Series::markers("h", hs)],
+        &[
+            Series::markers("accepted step size h", hs),
+            Series::reference("distance to the Moon", dist(1.0 - MU)),
+            Series::reference("distance to the Earth", dist(-MU)),
+        ],
     )?;
+    // Lorenz is chaotic: beyond t ~ 30 no tolerance of double precision
+    // keeps the trajectory pointwise accurate, but the attractor it traces
+    // is the right one. Fifty time units show both wings.
+    let lz_end = 50.0;
     let lz = Integrator::new(ExplicitRk::dopri5())
         .options(Options::default().tol(1e-10).dense(true))
-        .solve(lorenz, 0.0, 10.0, V3::new(1.0, 0.0, 0.0))?;
-    let xz: Vec<(f64, f64)> = (0..=4000)
-        .filter_map(|i| lz.at(10.0 * i as f64 / 4000.0).map(|y| (y[0], y[2])))
+        .solve(lorenz, 0.0, lz_end, V3::new(1.0, 0.0, 0.0))?;
+    let xz: Vec<(f64, f64)> = (0..=20000)
+        .filter_map(|i| lz.at(lz_end * i as f64 / 20000.0).map(|y| (y[0], y[2])))
         .collect();
     let p3 = plot::plot(
         "tour_lorenz.svg",
         &Figure {
-            title: "Lorenz attractor (x, z), DP5 at tol 1e-10",
+            title: "Lorenz attractor, t in [0, 50] from (1, 0, 0): both wings (DP5, tol 1e-10)",
             x_label: "x",
             y_label: "z",
             x_scale: Scale::Linear,
             y_scale: Scale::Linear,
             equal_aspect: false,
         },
-        &[Series::line("trajectory", xz)],
+        &[Series::line("", xz)],
     )?;
     println!(
         "\nplots: {}\n       {}\n       {}",

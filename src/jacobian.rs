@@ -159,6 +159,12 @@ pub enum JacobianCheckError {
     /// `false`).
     #[error("the system provides no analytic Jacobian to check (System::jacobian returned false)")]
     NoJacobian,
+    /// The tolerance is not a finite positive number.
+    #[error("tol = {tol} is invalid: give a finite tolerance > 0 (1e-4 suits smooth problems)")]
+    InvalidTolerance {
+        /// The value given.
+        tol: f64,
+    },
     /// `f`, or the analytic Jacobian, is not finite at the point.
     #[error("{what} is not finite at the point of the check: choose a point where f is defined")]
     NonFinite {
@@ -202,6 +208,11 @@ pub fn check_jacobian<T: Real, S: State<T>, F: System<T, S>>(
     y: &S,
     tol: T,
 ) -> Result<JacobianCheck, JacobianCheckError> {
+    if !(tol.is_finite() && tol > T::zero()) {
+        return Err(JacobianCheckError::InvalidTolerance {
+            tol: tol.to_f64_lossy(),
+        });
+    }
     let n = y.dim();
     let nonfinite = |what: &str| JacobianCheckError::NonFinite { what: what.into() };
     let mut jac = y.matrix_like();

@@ -148,7 +148,8 @@ impl<T: Real, M: SquareMatrix<T>> Lu<T, M> {
         }
     }
 
-    /// The matrix (before [`factor`](Lu::factor)) or its factors (after).
+    /// The matrix (before [`factor`](Lu::factor)) or its factors (after;
+    /// the diagonal of `U` is stored as its reciprocals).
     pub fn matrix(&self) -> &M {
         &self.a
     }
@@ -170,23 +171,28 @@ impl<T: Real, M: SquareMatrix<T>> Lu<T, M> {
 
     /// Factorises the stored matrix in place with partial pivoting. On
     /// error the storage holds a partial factorisation and must be refilled.
+    /// (The factors are stored LAPACK-style, except that the diagonal of `U`
+    /// holds its reciprocals: the solves then multiply instead of divide.)
     #[inline]
     pub fn factor(&mut self) -> Result<(), LuError> {
         let piv = self.piv.as_mut();
         let n = piv.len();
         let a = &mut self.a.col_major_mut()[..n * n];
         for k in 0..n {
-            // Pivot: the largest magnitude in column k at or below the diagonal.
-            let col = &a[k * n..k * n + n];
-            let mut p = k;
-            let mut best = col[k].abs();
-            for (i, v) in col.iter().enumerate().skip(k + 1) {
-                if v.abs() > best {
-                    best = v.abs();
+            // Pivot: the largest magnitude in column k at or below the
+            // diagonal (a NaN anywhere there makes `finite` false).
+            let col = &a[k * n + k..k * n + n];
+            let (mut p, mut best, mut finite) = (0, T::zero(), true);
+            for (i, v) in col.iter().enumerate() {
+                let m = v.abs();
+                finite &= m.is_finite();
+                if m > best {
+                    best = m;
                     p = i;
                 }
             }
-            if !best.is_finite() || col.iter().skip(k).any(|v| !v.is_finite()) {
+            let p = p + k;
+            if !finite {
                 return Err(LuError::NonFinite(k));
             }
             if best == T::zero() {
@@ -199,14 +205,14 @@ impl<T: Real, M: SquareMatrix<T>> Lu<T, M> {
                 }
             }
             let inv = T::one() / a[k * n + k];
+            a[k * n + k] = inv;
             for v in &mut a[k * n + k + 1..k * n + n] {
                 *v = *v * inv;
             }
             // Rank-one update of the trailing block, column by column.
             let (left, right) = a.split_at_mut((k + 1) * n);
             let lk = &left[k * n + k + 1..k * n + n];
-            for j in k + 1..n {
-                let colj = &mut right[(j - k - 1) * n..(j - k) * n];
+            for colj in right.chunks_exact_mut(n) {
                 let akj = colj[k];
                 if akj != T::zero() {
                     for (x, l) in colj[k + 1..].iter_mut().zip(lk) {
@@ -234,20 +240,16 @@ impl<T: Real, M: SquareMatrix<T>> Lu<T, M> {
         // L y = P b (unit lower), column-oriented.
         for k in 0..n {
             let bk = b[k];
-            if bk != T::zero() {
-                for (x, l) in b[k + 1..].iter_mut().zip(&a[k * n + k + 1..k * n + n]) {
-                    *x = *x - *l * bk;
-                }
+            for (x, l) in b[k + 1..].iter_mut().zip(&a[k * n + k + 1..k * n + n]) {
+                *x = *x - *l * bk;
             }
         }
-        // U x = y, column-oriented.
+        // U x = y, column-oriented (the diagonal holds 1/u_kk).
         for k in (0..n).rev() {
-            b[k] = b[k] / a[k * n + k];
-            let bk = b[k];
-            if bk != T::zero() {
-                for (x, u) in b[..k].iter_mut().zip(&a[k * n..k * n + k]) {
-                    *x = *x - *u * bk;
-                }
+            let bk = b[k] * a[k * n + k];
+            b[k] = bk;
+            for (x, u) in b[..k].iter_mut().zip(&a[k * n..k * n + k]) {
+                *x = *x - *u * bk;
             }
         }
     }

@@ -199,7 +199,7 @@ impl Hires {
     }
     /// The Jacobian.
     pub fn jac(_t: f64, y: &SVector<f64, 8>, j: &mut SMatrix<f64, 8, 8>) {
-        j.fill(0.0);
+        j.as_mut_slice().fill(0.0);
         j[(0, 0)] = -1.71;
         j[(0, 1)] = 0.43;
         j[(0, 2)] = 8.32;

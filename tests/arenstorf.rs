@@ -1,5 +1,5 @@
 //! DP5 with the PI controller on the Arenstorf orbit against Hairer's own
-//! DOPRI5 counts (../shared/problems/arenstorf.md).
+//! DOPRI5 counts (docs/reference-problems.md).
 mod common;
 use common::*;
 use odestride::{ExplicitRk, IController, Integrator, Options, PiController, SaveMode};
@@ -72,7 +72,7 @@ fn pi_rejects_less_than_i_on_arenstorf() {
     assert!(total_pi < total_i, "PI {total_pi} vs I {total_i}");
 }
 
-/// (tol, nfev, accepted, rejected, maxerr) of Hairer's DOP853 (../shared/problems/arenstorf.md).
+/// (tol, nfev, accepted, rejected, maxerr) of Hairer's DOP853 (docs/reference-problems.md).
 const HAIRER_DOP853: [(f64, usize, usize, usize, f64); 10] = [
     (1e-3, 427, 29, 7, 1.944e+00),
     (1e-4, 660, 42, 14, 2.163e-02),

@@ -1,5 +1,5 @@
 //! Finite-time blow-up detection against the closed-form singular times of
-//! ../shared/problems/analytic.md, and no false alarm on regular problems.
+//! docs/reference-problems.md, and no false alarm on regular problems.
 mod common;
 use common::*;
 use odestride::detect::GrowthLaw;
@@ -351,8 +351,9 @@ fn no_false_alarm_on_stiff_problems() {
         assert_success("Prothero–Robinson", &sol);
         assert!((sol.last_state() - 10f64.cos()).abs() < 10.0 * tol);
     }
-    // Van der Pol, mu = 1000, over one and a half periods (period ~ 1614):
-    // stiff slow phases and two fast jumps.
+    // Van der Pol in the scaled form y2' = mu ((1 - y1^2) y2 - y1), mu = 1000 (the
+    // oscillator with parameter sqrt(mu) ~ 31.6, period ~ 1.68): some 1500 periods
+    // of stiff slow phases and fast jumps.
     let sol = Integrator::new(ExplicitRk::dopri5())
         .options(
             Options::default()

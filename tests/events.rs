@@ -1,5 +1,5 @@
 //! Event location on the dense output, against analytic crossing times
-//! (../shared/problems/analytic.md).
+//! (docs/reference-problems.md).
 mod common;
 use common::*;
 use odestride::monitor::{Invariant, InvariantMonitor};

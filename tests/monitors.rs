@@ -1,5 +1,5 @@
 //! Invariant and relativistic monitors on problems with known invariants and
-//! exact solutions (../shared/problems/analytic.md).
+//! exact solutions (docs/reference-problems.md).
 mod common;
 use common::*;
 use odestride::monitor::{Candidate, Invariant, InvariantMonitor, Monitor, RelativisticMonitor, Verdict};

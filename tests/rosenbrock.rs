@@ -499,9 +499,17 @@ fn the_jacobian_check_finds_a_wrong_entry() {
     assert_eq!((m.row, m.col), (1, 1));
     let exact = -1e4 * 0.1 - 6e7 * 2e-5;
     assert!((m.finite_difference - exact).abs() < 1e-6 * exact.abs());
-    // A closure has no analytic Jacobian to check.
+    // A closure has no analytic Jacobian to check; a bad tolerance is an error.
     let mut plain = Rober::rhs;
-    assert!(check_jacobian(&mut plain, 0.0, &y, 1e-4).is_err());
+    assert!(matches!(
+        check_jacobian(&mut plain, 0.0, &y, 1e-4),
+        Err(odestride::jacobian::JacobianCheckError::NoJacobian)
+    ));
+    assert!(check_jacobian(&mut sys, 0.0, &y, f64::NAN).is_err());
+    assert!(check_jacobian(&mut sys, 0.0, &y, 0.0).is_err());
+    // A point where f is not finite.
+    let y_bad = SVector::from([f64::NAN, 0.0, 0.0]);
+    assert!(check_jacobian(&mut sys, 0.0, &y_bad, 1e-4).is_err());
 }
 
 #[test]

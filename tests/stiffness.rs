@@ -1,5 +1,5 @@
 //! Stiffness detection: the DP5 step pinned at the stability boundary on
-//! Prothero–Robinson and Van der Pol (../shared/problems/analytic.md), never
+//! Prothero–Robinson and Van der Pol (docs/reference-problems.md), never
 //! on the non-stiff Arenstorf and Kepler orbits.
 mod common;
 use common::*;

@@ -5,7 +5,7 @@
 //! Every problem writes its right-hand side once, on plain slices; both
 //! solvers call that same code (monomorphised, so it inlines into either),
 //! which makes the comparison one of integrators, not of right-hand sides.
-//! Problems and references are those of `../shared/problems/` (provenance in
+//! Problems and references are those of `docs/reference-problems.md` (provenance in
 //! each item's doc comment).
 #![allow(dead_code)]
 // The published reference digits are kept as given.
@@ -30,7 +30,7 @@ pub trait Problem<const N: usize>: Copy + Default + 'static {
 
 /// Arenstorf orbit, HNW I Sect. II.0 eq. (0.1); one period. Reference: the
 /// 40-digit Taylor value for the double-rounded data
-/// (`shared/problems/arenstorf.md`, "Tight reference").
+/// (`docs/reference-problems.md`, "Tight reference").
 #[derive(Clone, Copy, Default)]
 pub struct Arenstorf;
 impl Problem<4> for Arenstorf {
@@ -110,7 +110,7 @@ impl Problem<4> for Oscillators {
     }
 }
 
-/// Lorenz system, t_end = 10 (`shared/problems/lorenz.md`; 40-digit Taylor
+/// Lorenz system, t_end = 10 (`docs/reference-problems.md`; 40-digit Taylor
 /// reference with beta = fl(8/3)).
 #[derive(Clone, Copy, Default)]
 pub struct Lorenz;
@@ -134,7 +134,7 @@ impl Problem<3> for Lorenz {
 
 /// Pleiades, seven bodies in the plane (HNW I Sect. II.10, problem PLEI;
 /// Test Set for IVP Solvers, problem plei). State (x, y, x', y'), masses
-/// m_j = j, t_end = 3; reference from `shared/problems/pleiades.md`
+/// m_j = j, t_end = 3; reference from `docs/reference-problems.md`
 /// (45-digit Taylor recomputation).
 #[derive(Clone, Copy, Default)]
 pub struct Pleiades;

@@ -1,4 +1,4 @@
-//! Reference problems shared by the integration tests (see ../shared/problems).
+//! Reference problems shared by the integration tests (provenance in docs/reference-problems.md).
 #![allow(dead_code)]
 // The published digits are kept as given, even beyond f64 precision.
 #![allow(clippy::excessive_precision)]
