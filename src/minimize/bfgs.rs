@@ -108,7 +108,8 @@ impl<T: Real, S: State<T>> Minimizer<T, S> for Bfgs<T, S> {
         for (i, di) in d.as_mut_slice().iter_mut().enumerate() {
             *di = -dot(&self.h[i * n..(i + 1) * n], gs);
         }
-        if !(dot(d.as_slice(), gs) < T::zero()) {
+        let descent = dot(d.as_slice(), gs) < T::zero();
+        if !descent {
             // H lost positive definiteness to rounding: restart.
             self.updated = false;
             for (o, gi) in d.as_mut_slice().iter_mut().zip(gs) {

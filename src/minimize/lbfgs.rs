@@ -79,6 +79,7 @@ impl<T: Real, S: State<T>> Lbfgs<T, S> {
 }
 
 /// `d = -H g` by the two-loop recursion.
+#[allow(clippy::too_many_arguments)]
 fn two_loop<T: Real, S: State<T>>(
     g: &S,
     d: &mut S,
@@ -268,7 +269,8 @@ impl<T: Real, S: State<T>> Minimizer<T, S> for Lbfgs<T, S> {
             self.head,
             self.len,
         );
-        if !(dot(d.as_slice(), g.as_slice()) < T::zero()) {
+        let descent = dot(d.as_slice(), g.as_slice()) < T::zero();
+        if !descent {
             // Not a descent direction (rounding in the memory): restart.
             self.len = 0;
             for (o, gi) in d.as_mut_slice().iter_mut().zip(g.as_slice()) {

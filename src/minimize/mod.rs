@@ -289,11 +289,13 @@ impl<T: Real> Criteria<T> {
     }
     fn validate(&self) -> Result<(), MinimizeError> {
         let bad = |name, value: f64, hint| MinimizeError::InvalidCriterion { name, value, hint };
-        if !(self.gtol >= T::zero()) || self.gtol.is_infinite() {
+        let gtol_ok = self.gtol >= T::zero() && self.gtol.is_finite();
+        if !gtol_ok {
             return Err(bad("gtol", self.gtol.to_f64_lossy(), "must be finite and >= 0"));
         }
         if let Some(v) = self.ftol_rel {
-            if !(v >= T::zero()) || v.is_infinite() {
+            let ok = v >= T::zero() && v.is_finite();
+            if !ok {
                 return Err(bad("ftol_rel", v.to_f64_lossy(), "must be finite and >= 0"));
             }
         }
@@ -302,11 +304,13 @@ impl<T: Real> Criteria<T> {
                 return Err(bad("target", f64::NAN, "must not be NaN"));
             }
         }
-        if !(self.diverge > T::zero()) {
+        let diverge_ok = self.diverge > T::zero();
+        if !diverge_ok {
             return Err(bad("diverge", self.diverge.to_f64_lossy(), "must be > 0"));
         }
         if let Some(v) = self.max_time {
-            if !(v >= 0.0) {
+            let ok = v >= 0.0;
+            if !ok {
                 return Err(bad("max_time", v, "must be >= 0 seconds"));
             }
         }
