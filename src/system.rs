@@ -113,29 +113,29 @@ impl<F, J, D> WithJacobian<F, J, D> {
     }
 }
 
-impl<T, S, F, J> System<T, S> for WithJacobian<F, J, NoTimeDerivative>
-where
-    T: Real,
-    S: State<T>,
-    F: FnMut(T, &S, &mut S),
-    J: FnMut(T, &S, &mut S::Matrix),
-{
+/// The `df/dt` part of a [`WithJacobian`]: none ([`NoTimeDerivative`]) or a
+/// closure `dfdt(t, y, out)`.
+pub trait TimeDerivativeFn<T: Real, S: State<T>> {
+    /// Writes `df/dt` into `out` if known; `autonomous` is the wrapper's flag.
+    fn eval(&mut self, t: T, y: &S, out: &mut S, autonomous: bool) -> TimeDerivative;
+}
+
+impl<T: Real, S: State<T>> TimeDerivativeFn<T, S> for NoTimeDerivative {
     #[inline(always)]
-    fn rhs(&mut self, t: T, y: &S, dy: &mut S) {
-        (self.f)(t, y, dy)
-    }
-    #[inline(always)]
-    fn jacobian(&mut self, t: T, y: &S, jac: &mut S::Matrix) -> bool {
-        (self.jac)(t, y, jac);
-        true
-    }
-    #[inline(always)]
-    fn time_derivative(&mut self, _t: T, _y: &S, _dfdt: &mut S) -> TimeDerivative {
-        if self.autonomous {
+    fn eval(&mut self, _t: T, _y: &S, _out: &mut S, autonomous: bool) -> TimeDerivative {
+        if autonomous {
             TimeDerivative::Zero
         } else {
             TimeDerivative::Unknown
         }
+    }
+}
+
+impl<T: Real, S: State<T>, D: FnMut(T, &S, &mut S)> TimeDerivativeFn<T, S> for D {
+    #[inline(always)]
+    fn eval(&mut self, t: T, y: &S, out: &mut S, _autonomous: bool) -> TimeDerivative {
+        self(t, y, out);
+        TimeDerivative::Written
     }
 }
 
@@ -145,7 +145,7 @@ where
     S: State<T>,
     F: FnMut(T, &S, &mut S),
     J: FnMut(T, &S, &mut S::Matrix),
-    D: FnMut(T, &S, &mut S),
+    D: TimeDerivativeFn<T, S>,
 {
     #[inline(always)]
     fn rhs(&mut self, t: T, y: &S, dy: &mut S) {
@@ -158,8 +158,7 @@ where
     }
     #[inline(always)]
     fn time_derivative(&mut self, t: T, y: &S, dfdt: &mut S) -> TimeDerivative {
-        (self.dfdt)(t, y, dfdt);
-        TimeDerivative::Written
+        self.dfdt.eval(t, y, dfdt, self.autonomous)
     }
 }
 

@@ -119,24 +119,34 @@ fn dense_output_has_the_declared_order() {
     }
 }
 
-/// Solves with a stepper at a relative tolerance: final state and nfev.
-type SolveFn<const N: usize> = dyn Fn(Rosenbrock<f64, SVector<f64, N>>, f64) -> (SVector<f64, N>, usize);
-
-/// Achieved error ratio (in units of the tolerance) on a problem for rtol
-/// 1e-4 .. 1e-10; panics on failure.
-fn sweep<const N: usize>(
-    name: &str,
-    mk: &dyn Fn() -> Rosenbrock<f64, SVector<f64, N>>,
-    solve: &SolveFn<N>,
-    error: &dyn Fn(&SVector<f64, N>) -> f64,
+/// The achieved error (in the problem's own scale) and nfev of one method on
+/// one problem for rtol 1e-4 .. 1e-10; every solve must succeed, without a
+/// false blow-up alarm.
+fn sweep<const N: usize, F: odestride::System<f64, SVector<f64, N>> + Clone>(
+    label: &str,
+    method: &str,
+    (sys, y0, t_end): (F, SVector<f64, N>, f64),
+    atol: impl Fn(f64) -> [f64; N],
+    error: impl Fn(&SVector<f64, N>) -> f64,
 ) -> Vec<(f64, f64, usize)> {
     let mut rows = Vec::new();
     for k in 4..=10 {
         let rtol = 10f64.powi(-k);
-        let (y, nfev) = solve(mk(), rtol);
-        let err = error(&y);
-        rows.push((rtol, err, nfev));
-        println!("{name:28} rtol {rtol:.0e}: error {err:.2e}, nfev {nfev}");
+        let opts = Options::default()
+            .rtol(rtol)
+            .atol_per_component(atol(rtol).to_vec())
+            .max_steps(2_000_000);
+        let sol = Integrator::new(by_name::<SVector<f64, N>>(method))
+            .options(opts)
+            .solve(sys.clone(), 0.0, t_end, y0)
+            .unwrap();
+        assert_eq!(sol.status, Status::Success, "no false blow-up alarm");
+        let err = error(sol.last_state());
+        rows.push((rtol, err, sol.stats.nfev));
+        println!(
+            "{label} {method:12} rtol {rtol:.0e}: error {err:.2e}, nfev {}",
+            sol.stats.nfev
+        );
     }
     rows
 }
@@ -180,67 +190,29 @@ fn assert_proportional(name: &str, rows: &[(f64, f64, usize)]) {
 #[test]
 fn tolerance_proportionality_on_rober_vdpol_hires() {
     for (name, _) in methods::<f64>() {
-        let mk3 = move || -> Rosenbrock<f64, SVector<f64, 3>> { by_name(name) };
+        let (r, v, h) = (Rober, VanDerPol, Hires);
         let rows = sweep(
-            &format!("ROBER {name}"),
-            &mk3,
-            &|st, rtol| {
-                let p = Rober;
-                let sol = Integrator::new(st)
-                    .options(
-                        Options::default()
-                            .rtol(rtol)
-                            .atol_per_component(p.atol(rtol).to_vec())
-                            .max_steps(2_000_000),
-                    )
-                    .solve(p.system(), 0.0, Rober::T_END, p.y0())
-                    .unwrap();
-                assert_eq!(sol.status, Status::Success, "no false blow-up alarm");
-                (*sol.last_state(), sol.stats.nfev)
-            },
-            &|y| Rober.error(y),
+            "ROBER",
+            name,
+            (r.system(), r.y0(), Rober::T_END),
+            |t| r.atol(t),
+            |y| r.error(y),
         );
         assert_proportional(&format!("ROBER {name}"), &rows);
-        let mk2 = move || -> Rosenbrock<f64, SVector<f64, 2>> { by_name(name) };
         let rows = sweep(
-            &format!("VDPOL {name}"),
-            &mk2,
-            &|st, rtol| {
-                let p = VanDerPol;
-                let sol = Integrator::new(st)
-                    .options(
-                        Options::default()
-                            .rtol(rtol)
-                            .atol_per_component(p.atol(rtol).to_vec())
-                            .max_steps(2_000_000),
-                    )
-                    .solve(p.system(), 0.0, VanDerPol::T_END, p.y0())
-                    .unwrap();
-                assert_eq!(sol.status, Status::Success, "no false blow-up alarm");
-                (*sol.last_state(), sol.stats.nfev)
-            },
-            &|y| VanDerPol.error(y),
+            "VDPOL",
+            name,
+            (v.system(), v.y0(), VanDerPol::T_END),
+            |t| v.atol(t),
+            |y| v.error(y),
         );
         assert_proportional(&format!("VDPOL {name}"), &rows);
-        let mk8 = move || -> Rosenbrock<f64, SVector<f64, 8>> { by_name(name) };
         let rows = sweep(
-            &format!("HIRES {name}"),
-            &mk8,
-            &|st, rtol| {
-                let p = Hires;
-                let sol = Integrator::new(st)
-                    .options(
-                        Options::default()
-                            .rtol(rtol)
-                            .atol_per_component(p.atol(rtol).to_vec())
-                            .max_steps(2_000_000),
-                    )
-                    .solve(p.system(), 0.0, Hires::T_END, p.y0())
-                    .unwrap();
-                assert_eq!(sol.status, Status::Success, "no false blow-up alarm");
-                (*sol.last_state(), sol.stats.nfev)
-            },
-            &|y| Hires.error(y),
+            "HIRES",
+            name,
+            (h.system(), h.y0(), Hires::T_END),
+            |t| h.atol(t),
+            |y| h.error(y),
         );
         assert_proportional(&format!("HIRES {name}"), &rows);
     }
