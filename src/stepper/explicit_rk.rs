@@ -223,9 +223,8 @@ impl<T: Real, S: State<T>> ExplicitRk<T, S> {
         self.extra_done = true;
     }
 
-    /// Fills the weight buffer with `b_i(theta)` (or `b_i` at theta = 1 when
-    /// the tableau has no continuous extension: then the caller falls back to
-    /// Hermite interpolation).
+    /// Fills the weight buffer with `b_i(theta)` of the tableau's continuous
+    /// extension (without one, the fallback interpolant is used instead).
     fn weights_at(b_theta: &[Vec<T>], wbuf: &mut [T], theta: T) {
         for (wi, row) in wbuf.iter_mut().zip(b_theta) {
             let mut acc = T::zero();
