@@ -34,7 +34,8 @@ pub enum RosenbrockDense {
 }
 
 /// A Rosenbrock method (an embedded pair of linearly implicit methods) as
-/// data, in the transformed form described in the [module docs](self).
+/// data, in the transformed form described in the module docs of
+/// `src/tableau/rosenbrock.rs`.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct RosenbrockTableau {
     /// Short name, e.g. `"Rodas5P"`.
