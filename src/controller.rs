@@ -79,16 +79,24 @@ impl<T: Real> Default for Limits<T> {
 }
 
 impl<T: Real> Limits<T> {
+    /// A NaN factor (from NaN parameters) stays NaN, so that the driver
+    /// reports the controller rather than clamping it into a silent shrink.
     #[inline]
     fn clamp(&self, f: T) -> T {
+        if f.is_nan() {
+            return f;
+        }
         f.max(self.min_factor).min(self.max_factor)
     }
-    /// Retry factor after a failed test: `max(min_factor, safety err^-alpha)`.
+    /// Retry factor after a failed test: `max(min_factor, safety err^-alpha)`
+    /// (NaN stays NaN, as in `clamp`).
     #[inline]
     fn reject_factor(&self, err: T, alpha: T) -> T {
-        (self.safety * err.powf(-alpha))
-            .max(self.min_factor)
-            .min(T::one())
+        let f = self.safety * err.powf(-alpha);
+        if f.is_nan() {
+            return f;
+        }
+        f.max(self.min_factor).min(T::one())
     }
 }
 

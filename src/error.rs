@@ -4,7 +4,21 @@ use crate::{Real, Solution, State};
 use serde::{Deserialize, Serialize};
 
 /// Why a solve failed. Every variant carries the place (`t`, `h`) where it
-/// applies and its message says what to try.
+/// applies and its message says what to try. The classes, and which cause
+/// each names: `docs/errors.md`.
+///
+/// Serialisable: `f64` fields holding NaN or an infinity are written as the
+/// strings `"NaN"`, `"inf"`, `"-inf"` (JSON has no numbers for them) and read
+/// back exactly.
+///
+/// ```
+/// use odestride::SolveError;
+/// let e = SolveError::NonFiniteInitialState { index: 1, value: f64::NAN };
+/// let json = serde_json::to_string(&e).unwrap();
+/// assert_eq!(json, r#"{"NonFiniteInitialState":{"index":1,"value":"NaN"}}"#);
+/// let back: SolveError = serde_json::from_str(&json).unwrap();
+/// assert_eq!(back.to_string(), e.to_string());
+/// ```
 #[derive(Debug, Clone, PartialEq, thiserror::Error, Serialize, Deserialize)]
 #[non_exhaustive]
 pub enum SolveError {
@@ -14,6 +28,7 @@ pub enum SolveError {
         /// Index of the offending component.
         index: usize,
         /// Its value.
+        #[serde(with = "nonfinite_f64")]
         value: f64,
     },
     /// The start or end time is NaN or infinite.
@@ -22,6 +37,7 @@ pub enum SolveError {
         /// `"t0"` or `"t_end"`.
         which: String,
         /// The value given.
+        #[serde(with = "nonfinite_f64")]
         value: f64,
     },
     /// A tolerance is out of range (rtol must be > 0, atol >= 0, both finite).
@@ -32,6 +48,7 @@ pub enum SolveError {
         /// Component index (0 for a scalar tolerance).
         index: usize,
         /// The value given.
+        #[serde(with = "nonfinite_f64")]
         value: f64,
     },
     /// A per-component tolerance (or weight vector) has the wrong length.
@@ -52,6 +69,7 @@ pub enum SolveError {
         /// Option name.
         name: String,
         /// The value given.
+        #[serde(with = "nonfinite_f64")]
         value: f64,
         /// What would be valid.
         hint: String,
@@ -62,45 +80,61 @@ pub enum SolveError {
         /// Method name.
         method: String,
     },
-    /// `f(t0, y0)` is NaN or infinite.
-    #[error("the right-hand side returned a non-finite value at the initial point t = {t}: check f near y0")]
+    /// `f(t, y)` is NaN or infinite at the initial point, or at an accepted
+    /// state (from which no step, however small, can start).
+    #[error("the right-hand side returned a non-finite value (NaN, or an overflow) at the state at t = {t} (the initial point, or the last accepted state), where no step can start: check f near that state")]
     NonFiniteDerivative {
         /// Where.
+        #[serde(with = "nonfinite_f64")]
         t: f64,
     },
     /// A fixed-step solve produced a NaN or infinite state (it cannot retry
     /// with a smaller step).
-    #[error("the solution became non-finite at t = {t} with fixed step h = {h:e}: the step is probably beyond the method's stability limit; reduce it or use adaptive stepping")]
+    #[error("the solution became non-finite at t = {t} with fixed step h = {h:e}: either the step is beyond the method's stability limit (reduce it or use adaptive stepping) or the right-hand side returns NaN/Inf beyond t (check its domain)")]
     NonFiniteSolution {
         /// Time of the last finite state.
+        #[serde(with = "nonfinite_f64")]
         t: f64,
         /// The fixed step.
+        #[serde(with = "nonfinite_f64")]
         h: f64,
     },
-    /// The step size fell below the floor (16 ulp of t, or `h_min`).
+    /// The step size fell below the floor (16 ulp of t, or `h_min`), driven
+    /// there by the error test (when non-finite candidates or monitor vetoes
+    /// drove it, the error is [`SolveError::NonFiniteRejections`] or
+    /// [`SolveError::Vetoed`] instead).
     #[error("step size {h:e} at t = {t} is below the minimum {h_min:e}: the solution may have a singularity here, the problem may be stiff (use an implicit method such as Rosenbrock::rodas5p(), see docs/stiff.md), or the tolerances may be too tight for floating point")]
     StepSizeTooSmall {
         /// Time of the last accepted state.
+        #[serde(with = "nonfinite_f64")]
         t: f64,
         /// The step size that was too small.
+        #[serde(with = "nonfinite_f64")]
         h: f64,
         /// The floor in force.
+        #[serde(with = "nonfinite_f64")]
         h_min: f64,
     },
     /// More attempted steps than `max_steps`.
     #[error("reached max_steps = {max_steps} at t = {t}: raise Options::max_steps, loosen the tolerances, or check for stiffness")]
     TooManySteps {
         /// Time of the last accepted state.
+        #[serde(with = "nonfinite_f64")]
         t: f64,
         /// The limit.
         max_steps: usize,
     },
-    /// More consecutive rejections than `max_consecutive_rejects`.
-    #[error("{count} consecutive rejected steps at t = {t} (last h = {h:e}, last reason: {reason}): check the right-hand side for NaN/Inf, or a monitor that always vetoes")]
+    /// More consecutive rejections than `max_consecutive_rejects`, most of
+    /// them by the error test (runs of non-finite candidates or of monitor
+    /// vetoes are reported as [`SolveError::NonFiniteRejections`] and
+    /// [`SolveError::Vetoed`]).
+    #[error("{count} consecutive rejected steps at t = {t} (last h = {h:e}, last reason: {reason}): the error estimate stays above tolerance; the problem may be stiff or non-smooth here, or max_consecutive_rejects is too low")]
     TooManyRejections {
         /// Time of the last accepted state.
+        #[serde(with = "nonfinite_f64")]
         t: f64,
         /// Last attempted step size.
+        #[serde(with = "nonfinite_f64")]
         h: f64,
         /// Number of consecutive rejections.
         count: usize,
@@ -112,6 +146,7 @@ pub enum SolveError {
     #[error("the {source_kind} Jacobian has a non-finite entry ({row}, {col}) at t = {t}: check df_{row}/dy_{col} (odestride::jacobian::check_jacobian compares an analytic Jacobian with finite differences), or whether f is defined near this state")]
     NonFiniteJacobian {
         /// Time of the current (last accepted) state.
+        #[serde(with = "nonfinite_f64")]
         t: f64,
         /// Row of the entry.
         row: usize,
@@ -128,6 +163,159 @@ pub enum SolveError {
         /// What was written.
         got: usize,
     },
+    /// The recent consecutive attempts were rejected mostly because the
+    /// candidate (or its error estimate) was NaN or infinite: the step size
+    /// was driven to its floor or the rejection limit by non-finite values,
+    /// not by the error test.
+    #[error("{rejections} consecutive attempts from t = {t} (down to h = {h:e}) gave NaN or infinite values ({nonfinite} of them): the right-hand side is probably undefined (NaN) or overflows just beyond t = {t}; check its domain there")]
+    NonFiniteRejections {
+        /// Time of the last accepted state.
+        #[serde(with = "nonfinite_f64")]
+        t: f64,
+        /// Last attempted step size.
+        #[serde(with = "nonfinite_f64")]
+        h: f64,
+        /// Consecutive rejections since the last accepted step.
+        rejections: usize,
+        /// How many of them were non-finite.
+        nonfinite: usize,
+    },
+    /// The recent consecutive attempts were rejected mostly by a monitor's
+    /// veto: shrinking the step did not satisfy the monitor.
+    #[error("monitor `{monitor}` vetoed {vetoes} of the last {rejections} consecutive attempts from t = {t} (down to h = {h:e}), last reason: {reason}; shrinking the step does not satisfy it: check the monitor's condition or budget")]
+    Vetoed {
+        /// Time of the last accepted state.
+        #[serde(with = "nonfinite_f64")]
+        t: f64,
+        /// Last attempted step size.
+        #[serde(with = "nonfinite_f64")]
+        h: f64,
+        /// Consecutive rejections since the last accepted step.
+        rejections: usize,
+        /// How many of them were vetoes.
+        vetoes: usize,
+        /// Name of the monitor of the last veto.
+        monitor: String,
+        /// Its reason.
+        reason: String,
+    },
+    /// A monitor vetoed a step of a fixed-step solve, which cannot retry
+    /// with a smaller step.
+    #[error("monitor `{monitor}` vetoed the fixed step h = {h:e} at t = {t} ({reason}): a fixed-step solve cannot retry with a smaller step; use adaptive stepping or a smaller fixed_step")]
+    FixedStepVetoed {
+        /// Time of the last accepted state.
+        #[serde(with = "nonfinite_f64")]
+        t: f64,
+        /// The fixed step.
+        #[serde(with = "nonfinite_f64")]
+        h: f64,
+        /// Name of the monitor.
+        monitor: String,
+        /// Its reason.
+        reason: String,
+    },
+    /// A monitor broke the contract of [`Monitor`](crate::Monitor) or kept
+    /// the solve from progressing: it wrote a NaN or infinite value into the
+    /// accepted state, returned an unusable step cap (NaN, 0, or below the
+    /// resolution of t), capped the steps so that `max_steps` ran out, or
+    /// stopped the solve with `Status::Failed`.
+    #[error("monitor `{monitor}` at t = {t}: {problem}")]
+    MonitorFault {
+        /// Name of the monitor.
+        monitor: String,
+        /// Time of the step.
+        #[serde(with = "nonfinite_f64")]
+        t: f64,
+        /// What it did.
+        problem: String,
+    },
+    /// An event function returned NaN or an infinite value.
+    #[error("event function {index} returned {value} at t = {t}: event functions must return finite values (check g near this state)")]
+    NonFiniteEvent {
+        /// Index of the event (in the order events were added).
+        index: usize,
+        /// Where.
+        #[serde(with = "nonfinite_f64")]
+        t: f64,
+        /// The value returned.
+        #[serde(with = "nonfinite_f64")]
+        value: f64,
+    },
+    /// The step-size controller proposed an unusable step: not finite, zero,
+    /// of the wrong sign, or (after a rejection) not smaller than the
+    /// rejected one.
+    #[error("the step-size controller proposed h = {proposed:e} after a {outcome} step h = {h:e} (error {err:e}) at t = {t}: a controller must propose a finite, non-zero step in the direction of integration, smaller than a rejected one; check its parameters (Limits: 0 < min_factor < 1 <= max_factor, 0 < safety <= 1)")]
+    BadStepProposal {
+        /// Time of the last accepted state.
+        #[serde(with = "nonfinite_f64")]
+        t: f64,
+        /// The attempted step.
+        #[serde(with = "nonfinite_f64")]
+        h: f64,
+        /// Its scaled error.
+        #[serde(with = "nonfinite_f64")]
+        err: f64,
+        /// `"accepted"` or `"rejected"`.
+        outcome: String,
+        /// The proposed step.
+        #[serde(with = "nonfinite_f64")]
+        proposed: f64,
+    },
+}
+
+/// Serde for `f64` fields that may hold NaN or an infinity: finite values are
+/// numbers, the others the strings `"NaN"`, `"inf"` and `"-inf"` (JSON has no
+/// number for them; `serde_json` would write `null` and fail to read it
+/// back). Reading also accepts `null` as NaN.
+mod nonfinite_f64 {
+    use serde::de::{self, Visitor};
+    use serde::{Deserializer, Serializer};
+
+    pub(super) fn serialize<S: Serializer>(v: &f64, s: S) -> Result<S::Ok, S::Error> {
+        if v.is_finite() {
+            s.serialize_f64(*v)
+        } else if v.is_nan() {
+            s.serialize_str("NaN")
+        } else if *v > 0.0 {
+            s.serialize_str("inf")
+        } else {
+            s.serialize_str("-inf")
+        }
+    }
+
+    pub(super) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
+        struct V;
+        impl Visitor<'_> for V {
+            type Value = f64;
+            fn expecting(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+                f.write_str("a number or one of \"NaN\", \"inf\", \"-inf\"")
+            }
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<f64, E> {
+                Ok(v)
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<f64, E> {
+                Ok(v as f64)
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<f64, E> {
+                Ok(v as f64)
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<f64, E> {
+                match v {
+                    "NaN" | "nan" => Ok(f64::NAN),
+                    "inf" | "+inf" | "Infinity" => Ok(f64::INFINITY),
+                    "-inf" | "-Infinity" => Ok(f64::NEG_INFINITY),
+                    _ => Err(E::invalid_value(de::Unexpected::Str(v), &self)),
+                }
+            }
+            fn visit_unit<E: de::Error>(self) -> Result<f64, E> {
+                Ok(f64::NAN)
+            }
+            fn visit_none<E: de::Error>(self) -> Result<f64, E> {
+                Ok(f64::NAN)
+            }
+        }
+        d.deserialize_any(V)
+    }
 }
 
 /// A failed solve: the error and everything computed before it.

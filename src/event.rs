@@ -27,15 +27,25 @@
 //! proceeds*, also when integrating backward):
 //!
 //! - `g(t0, y0) = 0` does not fire; the sign after `t0` becomes the reference.
-//! - `g = 0` exactly at a sample (a step end, say) fires once, there; the
-//!   next non-zero sign becomes the new reference without a second firing
-//!   (so a tangential zero also fires once).
+//! - `g = 0` exactly at a sample (a step end, say): an [`Direction::Either`]
+//!   event fires once, there (any zero of `g` counts, so a tangential zero
+//!   also fires once); the next non-zero sign becomes the new reference
+//!   without a second firing. A [`Direction::Rising`] or
+//!   [`Direction::Falling`] event waits for the next non-zero sample: if the
+//!   sign changed in its direction it fires at the (last) zero sample,
+//!   otherwise `g` only touched zero and nothing fires. A zero at a step's
+//!   end is thus confirmed during the next step; a terminal event then ends
+//!   the solve at that step end (the next step is undone). A zero at the
+//!   very end of the span, with no later sample, does not fire.
+//! - `g` must be finite: a NaN or infinite value (at a sample or during root
+//!   finding) ends the solve with [`SolveError::NonFiniteEvent`] naming the
+//!   event, rather than inventing sign changes.
 //! - Monitors' projections happen before events are located, so the value at
 //!   the step's end is `g` of the projected state: a projection that moves the
 //!   state across `g = 0` is seen as a crossing (located at the step's end),
 //!   never as two.
 
-use crate::{EventRecord, Real, State};
+use crate::{EventRecord, Real, SolveError, State};
 
 /// Which sign changes of `g` an event reports (along the direction of
 /// integration).
@@ -120,15 +130,22 @@ impl<'a, T: Real, S: State<T>> Event<'a, T, S> {
         self
     }
     /// Number of interior points of every step at which `g` is sampled to
-    /// catch two sign changes inside one step (0: only the step ends).
+    /// catch two sign changes inside one step (0: only the step ends). At
+    /// most [`MAX_INTERIOR_SAMPLES`]; a larger value fails the solve with
+    /// [`SolveError::InvalidOption`].
     pub fn interior_samples(mut self, n: usize) -> Self {
         self.samples = n;
         self
     }
     /// An absolute time tolerance added to the default `4 eps |t|` bracket
-    /// width of the root finder (negative or NaN values are ignored).
+    /// width of the root finder (negative, infinite or NaN values are
+    /// ignored: the default applies).
     pub fn time_tol(mut self, tol: T) -> Self {
-        self.time_tol = if tol > T::zero() { tol } else { T::zero() };
+        self.time_tol = if tol > T::zero() && tol.is_finite() {
+            tol
+        } else {
+            T::zero()
+        };
         self
     }
     /// Whether the event is terminal.
@@ -159,11 +176,47 @@ fn sgn<T: Real>(x: T) -> i8 {
     }
 }
 
+/// The largest [`Event::interior_samples`] a solve accepts: every sample
+/// costs an interpolation and an evaluation of `g` per step, and far fewer
+/// already resolve any pair of roots a step can hold apart.
+pub const MAX_INTERIOR_SAMPLES: usize = 10_000;
+
+/// Checks the events' settings before a solve.
+pub(crate) fn validate<T: Real, S: State<T>>(events: &[Event<'_, T, S>]) -> Result<(), SolveError> {
+    for (i, e) in events.iter().enumerate() {
+        if e.samples > MAX_INTERIOR_SAMPLES {
+            return Err(SolveError::InvalidOption {
+                name: format!("event {i}: interior_samples"),
+                value: e.samples as f64,
+                hint: format!("at most {MAX_INTERIOR_SAMPLES} (to separate close roots, cap h_max instead)"),
+            });
+        }
+    }
+    Ok(())
+}
+
+fn finite_or_err<T: Real>(index: usize, t: T, g: T) -> Result<T, SolveError> {
+    if g.is_finite() {
+        Ok(g)
+    } else {
+        Err(SolveError::NonFiniteEvent {
+            index,
+            t: t.to_f64_lossy(),
+            value: g.to_f64_lossy(),
+        })
+    }
+}
+
 /// Per-solve event state: the reference sign of every event, its value at
-/// the current point, and a reusable buffer of roots found in one step.
+/// the current point, a zero sample waiting for the next sign, and a
+/// reusable buffer of roots found in one step.
 pub(crate) struct Tracker<T> {
     sign: Vec<i8>,
     g_prev: Vec<T>,
+    /// For a directional event: the time of the last sample where `g` was
+    /// exactly 0 after a non-zero reference sign, until the next non-zero
+    /// sample tells a crossing (fires there) from a touch (does not).
+    pending: Vec<Option<T>>,
     found: Vec<(T, usize)>,
     /// Event-function evaluations.
     pub(crate) ngev: usize,
@@ -171,28 +224,34 @@ pub(crate) struct Tracker<T> {
 
 impl<T: Real> Tracker<T> {
     /// Evaluates every `g` at the initial point (no event fires at `t0`).
-    pub(crate) fn start<S: State<T>>(events: &mut [Event<'_, T, S>], t0: T, y0: &S) -> Self {
+    pub(crate) fn start<S: State<T>>(
+        events: &mut [Event<'_, T, S>],
+        t0: T,
+        y0: &S,
+    ) -> Result<Self, SolveError> {
         let mut g_prev = Vec::with_capacity(events.len());
         let mut sign = Vec::with_capacity(events.len());
-        for e in events.iter_mut() {
-            let g = (e.g)(t0, y0);
+        for (i, e) in events.iter_mut().enumerate() {
+            let g = finite_or_err(i, t0, (e.g)(t0, y0))?;
             g_prev.push(g);
             sign.push(sgn(g));
         }
-        Tracker {
+        Ok(Tracker {
             sign,
             g_prev,
+            pending: vec![None; events.len()],
             found: Vec::with_capacity(events.len()),
             ngev: events.len(),
-        }
+        })
     }
 
-    /// Scans one accepted step `[t, t + h]` whose end state is `y_end`.
+    /// Scans one accepted step `[t, t + h]` from `y_start` to `y_end`.
     ///
     /// `interp(theta, out)` writes the dense output at `t + theta h`. Found
     /// events are appended to `records` in time order; the return value is the
     /// terminal event `(index, t_root)` if one fired, and then `buf` holds the
-    /// state at that root.
+    /// state at that root (`t_root` may be `t` itself: a zero at the previous
+    /// step's end that this step showed to be a crossing).
     #[allow(clippy::too_many_arguments)]
     pub(crate) fn step<S: State<T>>(
         &mut self,
@@ -200,11 +259,12 @@ impl<T: Real> Tracker<T> {
         t: T,
         h: T,
         t_end: T,
+        y_start: &S,
         y_end: &S,
         interp: &mut dyn FnMut(T, &mut S),
         buf: &mut S,
         records: &mut Vec<EventRecord<T, S>>,
-    ) -> Option<(usize, T)> {
+    ) -> Result<Option<(usize, T)>, SolveError> {
         self.found.clear();
         for (i, ev) in events.iter_mut().enumerate() {
             let n = ev.samples;
@@ -219,29 +279,52 @@ impl<T: Real> Tracker<T> {
                     (tb, (ev.g)(tb, buf))
                 };
                 self.ngev += 1;
+                let gb = finite_or_err(i, tb, gb)?;
                 let s = self.sign[i];
                 let sb = sgn(gb);
                 if sb == 0 {
-                    // An exact zero at a sample: fire once, here.
-                    if s != 0 && ev.fires(s) {
-                        self.found.push((tb, i));
+                    if s != 0 {
+                        if ev.direction == Direction::Either {
+                            // Any zero of g: fire once, here.
+                            self.found.push((tb, i));
+                            self.sign[i] = 0;
+                        } else {
+                            // Crossing or touch? The next non-zero sign says.
+                            self.pending[i] = Some(tb);
+                        }
                     }
-                    self.sign[i] = 0;
                 } else if s == 0 {
                     self.sign[i] = sb;
+                } else if let Some(tz) = self.pending[i].take() {
+                    if sb != s && ev.fires(s) {
+                        self.found.push((tz, i));
+                    }
+                    self.sign[i] = sb;
                 } else if sb != s {
-                    // ga has sign s (a zero sample would have reset s to 0).
+                    // ga has sign s (a zero sample would be pending or have
+                    // reset s to 0).
                     if ev.fires(s) {
                         let g = &mut ev.g;
                         let mut count = 0usize;
+                        let mut bad: Option<(T, T)> = None;
                         let mut f = |x: T| {
                             count += 1;
                             let theta = (x - t) / h;
                             interp(theta, buf);
-                            g(x, buf)
+                            let v = g(x, buf);
+                            if v.is_finite() {
+                                v
+                            } else {
+                                // Stops Brent at once; reported below.
+                                bad.get_or_insert((x, v));
+                                T::zero()
+                            }
                         };
                         let root = brent(&mut f, ta, ga, tb, gb, ev.time_tol);
                         self.ngev += count;
+                        if let Some((x, v)) = bad {
+                            finite_or_err(i, x, v)?;
+                        }
                         self.found.push((root, i));
                     }
                     self.sign[i] = sb;
@@ -252,7 +335,7 @@ impl<T: Real> Tracker<T> {
             self.g_prev[i] = ga;
         }
         if self.found.is_empty() {
-            return None;
+            return Ok(None);
         }
         // Time order along the integration (sort_unstable: no allocation).
         let dir = if h > T::zero() { T::one() } else { -T::one() };
@@ -267,17 +350,22 @@ impl<T: Real> Tracker<T> {
             .iter()
             .find(|(_, i)| events[*i].terminal)
             .map(|(tr, i)| (*i, *tr));
+        let mut state_at = |tr: T, buf: &mut S| {
+            if tr == t_end {
+                buf.as_mut_slice().copy_from_slice(y_end.as_slice());
+            } else if tr == t {
+                buf.as_mut_slice().copy_from_slice(y_start.as_slice());
+            } else {
+                interp((tr - t) / h, buf);
+            }
+        };
         for &(tr, i) in self.found.iter() {
             if let Some((_, ts)) = stop {
                 if (tr - ts) * dir > T::zero() {
                     break;
                 }
             }
-            if tr == t_end {
-                buf.as_mut_slice().copy_from_slice(y_end.as_slice());
-            } else {
-                interp((tr - t) / h, buf);
-            }
+            state_at(tr, buf);
             records.push(EventRecord {
                 index: i,
                 t: tr,
@@ -287,13 +375,9 @@ impl<T: Real> Tracker<T> {
         if let Some((_, ts)) = stop {
             // The last record written may be a non-terminal event at the same
             // time; `buf` holds the state at `ts` either way.
-            if ts == t_end {
-                buf.as_mut_slice().copy_from_slice(y_end.as_slice());
-            } else {
-                interp((ts - t) / h, buf);
-            }
+            state_at(ts, buf);
         }
-        stop
+        Ok(stop)
     }
 }
 

@@ -133,7 +133,9 @@ impl<'m, T: Real, S: State<T>, St: Stepper<T, S>, C: StepController<T>> Integrat
     ///
     /// `t_end < t0` integrates backward. `t_end == t0` returns the initial
     /// state with zero steps. On failure, the error comes with the partial
-    /// solution computed so far.
+    /// solution computed so far; invalid input is reported before any
+    /// evaluation, with a partial solution holding just `(t0, y0)`. The
+    /// error classes and what each means: `docs/errors.md`.
     pub fn solve<F: System<T, S>>(
         &mut self,
         mut f: F,
@@ -142,13 +144,23 @@ impl<'m, T: Real, S: State<T>, St: Stepper<T, S>, C: StepController<T>> Integrat
         y0: S,
     ) -> Result<Solution<T, S>, SolveFailure<T, S>> {
         let name = self.stepper.name().to_string();
-        let fail = |error: SolveError| SolveFailure {
-            error,
-            partial: Box::new(Solution::empty(&name)),
-        };
-        validate(&self.options, t0, t_end, &y0).map_err(fail)?;
-        if self.options.fixed_step.is_none() && !self.stepper.has_error_estimate() {
-            return Err(fail(SolveError::NoErrorEstimate { method: name.clone() }));
+        let checked = validate(&self.options, t0, t_end, &y0)
+            .and_then(|()| crate::event::validate(&self.events))
+            .and_then(|()| {
+                if self.options.fixed_step.is_none() && !self.stepper.has_error_estimate() {
+                    Err(SolveError::NoErrorEstimate { method: name.clone() })
+                } else {
+                    Ok(())
+                }
+            });
+        if let Err(error) = checked {
+            let mut partial = Solution::empty(&name);
+            partial.t.push(t0);
+            partial.y.push(y0);
+            return Err(SolveFailure {
+                error,
+                partial: Box::new(partial),
+            });
         }
         let mut sys = Counted::new(&mut f);
         let mut run = Run::new(&self.options, &name, t0, t_end, y0);
@@ -212,6 +224,13 @@ fn validate<T: Real, S: State<T>>(o: &Options<T>, t0: T, t_end: T, y0: &S) -> Re
             }
         }
     }
+    let invalid = |name: String, value: T, hint: &str| {
+        Err(SolveError::InvalidOption {
+            name,
+            value: f(value),
+            hint: hint.into(),
+        })
+    };
     if let Some(w) = &o.error_weights {
         if w.len() != n {
             return Err(SolveError::ToleranceLength {
@@ -220,13 +239,31 @@ fn validate<T: Real, S: State<T>>(o: &Options<T>, t0: T, t_end: T, y0: &S) -> Re
                 got: w.len(),
             });
         }
+        if let Some((i, v)) = w
+            .iter()
+            .enumerate()
+            .find(|(_, v)| !(v.is_finite() && **v >= T::zero()))
+        {
+            return invalid(
+                format!("error_weights[{i}]"),
+                *v,
+                "every weight must be finite and >= 0 (0 leaves a component out of the error test)",
+            );
+        }
+        if n > 0 && w.iter().all(|v| *v == T::zero()) {
+            return invalid(
+                "error_weights".into(),
+                T::zero(),
+                "every weight is 0, which would switch error control off: give at least one positive weight (for uncontrolled steps use fixed_step)",
+            );
+        }
     }
     let positive = |name: &str, v: Option<T>| match v {
-        Some(x) if !(x.is_finite() && x > T::zero()) => Err(SolveError::InvalidOption {
-            name: name.into(),
-            value: f(x),
-            hint: "must be finite and > 0 (a magnitude; the direction comes from the span)".into(),
-        }),
+        Some(x) if !(x.is_finite() && x > T::zero()) => invalid(
+            name.into(),
+            x,
+            "must be finite and > 0 (a magnitude; the direction comes from the span)",
+        ),
         _ => Ok(()),
     };
     positive("h0", o.h0)?;
@@ -234,22 +271,105 @@ fn validate<T: Real, S: State<T>>(o: &Options<T>, t0: T, t_end: T, y0: &S) -> Re
     positive("fixed_step", o.fixed_step)?;
     if let Some(x) = o.h_min {
         if !(x.is_finite() && x >= T::zero()) {
-            return Err(SolveError::InvalidOption {
-                name: "h_min".into(),
-                value: f(x),
-                hint: "must be finite and >= 0".into(),
-            });
+            return invalid("h_min".into(), x, "must be finite and >= 0");
         }
     }
     let s = o.nonfinite_shrink;
     if !(s > T::zero() && s < T::one()) {
-        return Err(SolveError::InvalidOption {
-            name: "nonfinite_shrink".into(),
-            value: f(s),
-            hint: "must lie in (0, 1)".into(),
-        });
+        return invalid("nonfinite_shrink".into(), s, "must lie in (0, 1)");
+    }
+    // Step sizes against each other, the span and the resolution of t (a
+    // step below 16 ulp of t cannot advance t reliably: the driver's floor).
+    let span = (t_end - t0).abs();
+    if !span.is_finite() {
+        return invalid(
+            "t_end".into(),
+            t_end,
+            &format!(
+                "t_end - t0 overflows (t0 = {}): the span must be a finite number",
+                f(t0)
+            ),
+        );
+    }
+    let resolution = T::lit(16.0) * T::epsilon() * t0.abs().max(t_end.abs());
+    if span > T::zero() {
+        if let (Some(lo), Some(hi)) = (o.h_min, o.h_max) {
+            if lo > hi {
+                return invalid(
+                    "h_min".into(),
+                    lo,
+                    &format!("exceeds h_max = {}: the step-size range is empty", f(hi)),
+                );
+            }
+        }
+        if let Some(lo) = o.h_min {
+            if lo > span {
+                return invalid(
+                    "h_min".into(),
+                    lo,
+                    &format!(
+                        "exceeds the span |t_end - t0| = {}: no adaptive step could be taken",
+                        f(span)
+                    ),
+                );
+            }
+        }
+        if let (Some(h0), Some(lo)) = (o.h0, o.h_min) {
+            if h0 < lo {
+                return invalid("h0".into(), h0, &format!("is below h_min = {}", f(lo)));
+            }
+        }
+        let t0_res = T::lit(16.0) * T::epsilon() * t0.abs();
+        if let Some(h0) = o.h0 {
+            if h0 < t0_res && h0 < span {
+                return invalid(
+                    "h0".into(),
+                    h0,
+                    &format!(
+                        "is below 16 ulp of t0 ({}): t0 + h0 cannot be resolved",
+                        f(t0_res)
+                    ),
+                );
+            }
+        }
+        if let Some(hi) = o.h_max {
+            if hi < resolution && hi < span {
+                return invalid(
+                    "h_max".into(),
+                    hi,
+                    &format!(
+                        "is below 16 ulp of t in the span ({}): steps that small cannot advance t",
+                        f(resolution)
+                    ),
+                );
+            }
+        }
+        if let Some(hf) = o.fixed_step {
+            if let Some(hi) = o.h_max {
+                if hf > hi {
+                    return invalid("fixed_step".into(), hf, &format!("exceeds h_max = {}", f(hi)));
+                }
+            }
+            if hf < resolution && hf < span {
+                return invalid(
+                    "fixed_step".into(),
+                    hf,
+                    &format!(
+                        "is below 16 ulp of t in the span ({}): steps that small cannot advance t",
+                        f(resolution)
+                    ),
+                );
+            }
+        }
     }
     if let SaveMode::At(times) = &o.save {
+        if times.is_empty() {
+            return Err(SolveError::InvalidOption {
+                name: "save_at".into(),
+                value: 0.0,
+                hint: "the list of output times is empty: give at least one time, or use SaveMode::FinalOnly to keep only the final state".into(),
+            });
+        }
         let dir = if t_end >= t0 { T::one() } else { -T::one() };
         let mut prev = t0;
         for (i, t) in times.iter().enumerate() {
@@ -274,6 +394,24 @@ enum End<T> {
     Done(Status<T>),
 }
 
+/// The consecutive rejections since the last accepted step, by cause: when
+/// they drive the step to its floor or past `max_consecutive_rejects`, the
+/// error names the cause that dominated them.
+#[derive(Debug, Default)]
+struct Rejections {
+    nonfinite: usize,
+    error: usize,
+    veto: usize,
+    /// Singular iteration matrices of an implicit method.
+    singular: usize,
+}
+
+impl Rejections {
+    fn total(&self) -> usize {
+        self.nonfinite + self.error + self.veto + self.singular
+    }
+}
+
 /// The mutable state of one solve.
 struct Run<'o, T: Real, S: State<T>> {
     o: &'o Options<T>,
@@ -284,11 +422,96 @@ struct Run<'o, T: Real, S: State<T>> {
     y: S,
     y_new: S,
     tmp: S,
+    /// The stepper's candidate before the monitors' `accepted` (which may
+    /// project it); only written when there are user monitors.
+    raw: S,
+    /// Per step: the correction that makes the step's interpolant end at the
+    /// final (possibly projected) state, `y_final - interpolant(1)`.
+    corr: S,
     next_out: usize,
     coeffs: Vec<S>,
     /// The `"monitor: reason"` key of the last veto, reused so that a veto
     /// costs no allocation once its key is in `Stats::vetoes`.
     veto_key: String,
+    /// Length of the monitor's name at the start of `veto_key`.
+    veto_name_len: usize,
+    rejects: Rejections,
+}
+
+/// The dense output of one accepted step as the driver uses it (save_at
+/// outputs, events): the stepper's interpolant plus `theta * corr`, so that
+/// it ends exactly at the final state even when a monitor projected it or
+/// the method's own interpolant misses its end point by round-off
+/// (`theta = 1` returns the final state itself, `theta = 0` the start).
+struct StepDense<'a, S> {
+    y: &'a S,
+    raw: &'a S,
+    end: &'a S,
+    corr: &'a mut S,
+    ready: bool,
+}
+
+impl<S> StepDense<'_, S> {
+    fn eval<T: Real, F: System<T, S>, St: Stepper<T, S>>(
+        &mut self,
+        stepper: &mut St,
+        sys: &mut F,
+        theta: T,
+        out: &mut S,
+    ) where
+        S: State<T>,
+    {
+        if theta == T::one() {
+            out.as_mut_slice().copy_from_slice(self.end.as_slice());
+            return;
+        }
+        if theta == T::zero() {
+            out.as_mut_slice().copy_from_slice(self.y.as_slice());
+            return;
+        }
+        if !self.ready {
+            stepper.interpolate(sys, self.y, self.raw, T::one(), self.corr);
+            for (c, e) in self.corr.as_mut_slice().iter_mut().zip(self.end.as_slice()) {
+                *c = *e - *c;
+            }
+            self.ready = true;
+        }
+        stepper.interpolate(sys, self.y, self.raw, theta, out);
+        crate::state::axpy(out.as_mut_slice(), theta, self.corr.as_slice());
+    }
+}
+
+/// Makes polynomial coefficients (in powers of theta) sum to `end`: the
+/// difference to their value at theta = 1 (Horner, as `DenseOutput::at`
+/// evaluates it) is added to the linear coefficient.
+fn end_at<T: Real, S: State<T>>(coeffs: &mut Vec<S>, end: &S, scratch: &mut S) {
+    let Some(last) = coeffs.last() else {
+        coeffs.push(end.clone());
+        return;
+    };
+    let acc = scratch.as_mut_slice();
+    acc.copy_from_slice(last.as_slice());
+    for c in coeffs.iter().rev().skip(1) {
+        for (a, ci) in acc.iter_mut().zip(c.as_slice()) {
+            *a = *a + *ci;
+        }
+    }
+    if coeffs.len() < 2 {
+        let mut c1 = end.clone();
+        for (c, a) in c1.as_mut_slice().iter_mut().zip(scratch.as_slice()) {
+            *c = *c - *a;
+        }
+        coeffs.push(c1);
+        return;
+    }
+    for ((c, e), a) in coeffs[1]
+        .as_mut_slice()
+        .iter_mut()
+        .zip(end.as_slice())
+        .zip(scratch.as_slice())
+    {
+        *c = *c + (*e - *a);
+    }
 }
 
 impl<'o, T: Real, S: State<T>> Run<'o, T, S> {
@@ -305,16 +528,72 @@ impl<'o, T: Real, S: State<T>> Run<'o, T, S> {
             t: t0,
             y_new: y0.clone(),
             tmp: y0.clone(),
+            raw: y0.clone(),
+            corr: y0.clone(),
             y: y0,
             next_out: 0,
             coeffs: Vec::new(),
             veto_key: String::new(),
+            veto_name_len: 0,
+            rejects: Rejections::default(),
         }
     }
 
     fn save(&mut self, t: T, y: &S) {
         self.sol.t.push(t);
         self.sol.y.push(y.clone());
+    }
+
+    /// The error for a run of rejections that reached the step-size floor
+    /// (`floor` given) or `max_consecutive_rejects`: named after the cause
+    /// that dominated the run (non-finite candidates, a monitor's vetoes, or
+    /// the error test).
+    fn rejection_failure(&self, t: T, h: T, floor: Option<T>) -> SolveError {
+        let fl = |x: T| x.to_f64_lossy();
+        let r = &self.rejects;
+        let rejections = r.total();
+        if r.singular > 0 && r.singular >= r.error && r.singular >= r.veto && r.singular >= r.nonfinite {
+            return SolveError::TooManyRejections {
+                t: fl(t),
+                h: fl(h),
+                count: rejections,
+                reason: format!(
+                    "singular iteration matrix I/(h gamma) - J in {} of them (check the Jacobian with odestride::jacobian::check_jacobian)",
+                    r.singular
+                ),
+            };
+        }
+        if r.nonfinite > 0 && r.nonfinite >= r.error && r.nonfinite >= r.veto {
+            SolveError::NonFiniteRejections {
+                t: fl(t),
+                h: fl(h),
+                rejections,
+                nonfinite: r.nonfinite,
+            }
+        } else if r.veto > 0 && r.veto >= r.error {
+            let (who, why) = self.veto_key.split_at(self.veto_name_len);
+            SolveError::Vetoed {
+                t: fl(t),
+                h: fl(h),
+                rejections,
+                vetoes: r.veto,
+                monitor: who.to_string(),
+                reason: why.trim_start_matches(": ").to_string(),
+            }
+        } else if let Some(floor) = floor {
+            SolveError::StepSizeTooSmall {
+                t: fl(t),
+                h: fl(h),
+                h_min: fl(floor),
+            }
+        } else {
+            SolveError::TooManyRejections {
+                t: fl(t),
+                h: fl(h),
+                count: rejections,
+                reason: "error test".into(),
+            }
+        }
     }
 
     fn go<F: System<T, S>, St: Stepper<T, S>, C: StepController<T>>(
@@ -355,7 +634,10 @@ impl<'o, T: Real, S: State<T>> Run<'o, T, S> {
         if detect {
             Monitor::<T, S>::start(builtin, t0, &self.y);
         }
-        let mut tracker = (!events.is_empty()).then(|| Tracker::start(events, t0, &self.y));
+        let mut tracker = match events.is_empty() {
+            true => None,
+            false => Some(Tracker::start(events, t0, &self.y)?),
+        };
         if t_end == t0 {
             if matches!(o.save, SaveMode::FinalOnly) {
                 let y0 = self.y.clone();
@@ -379,14 +661,44 @@ impl<'o, T: Real, S: State<T>> Run<'o, T, S> {
             (None, Some(h0)) => h0.min(h_max),
             (None, None) => initial_step(sys, stepper, &norm, t0, &self.y, dir, h_max),
         } * dir;
+        // `h_min` is a floor the step is raised to (SUNDIALS' hmin): a retry
+        // that would go below it is made at h_min; the solve fails when a step
+        // of h_min itself is rejected.
+        let h_min = o.h_min.unwrap_or(T::zero());
+        let at_least_h_min = |new: T, old: T| {
+            if new.abs() < h_min && old.abs() > h_min {
+                h_min * dir
+            } else {
+                new
+            }
+        };
+        // The monitor whose `max_step` cap set the current h, if one did.
+        let mut capped_by: Option<usize> = None;
+        if fixed.is_none() {
+            let mag;
+            (mag, capped_by) = monitor_caps(monitors, h.abs().max(h_min), t0)?;
+            h = mag * dir;
+        }
         self.sol.stats.h_initial = fl(h);
         self.sol.stats.h_min_accepted = f64::INFINITY;
 
+        let user_monitors = !monitors.is_empty();
         let mut rejected_last = false;
-        let mut consecutive = 0usize;
         let mut n_fixed: usize = 0;
+        self.rejects = Rejections::default();
         loop {
             if self.sol.stats.nsteps >= o.max_steps {
+                if let Some(i) = capped_by {
+                    return Err(SolveError::MonitorFault {
+                        monitor: monitors[i].name().to_string(),
+                        t: fl(self.t),
+                        problem: format!(
+                            "its max_step() cap ({:e}) set the step size when max_steps = {} was reached: the cap is too small to cover the span (relax it or raise max_steps)",
+                            fl(h.abs()),
+                            o.max_steps
+                        ),
+                    });
+                }
                 return Err(SolveError::TooManySteps {
                     t: fl(self.t),
                     max_steps: o.max_steps,
@@ -397,19 +709,31 @@ impl<'o, T: Real, S: State<T>> Run<'o, T, S> {
             let floor = (T::lit(16.0) * T::epsilon() * t.abs())
                 .max(o.h_min.unwrap_or(T::zero()))
                 .max(T::min_positive_value());
-            if fixed.is_none() && h.abs() < floor {
-                return Err(SolveError::StepSizeTooSmall {
-                    t: fl(t),
-                    h: fl(h),
-                    h_min: fl(floor),
-                });
-            }
             // Land exactly on t_end: Hairer's look-ahead of 1.01 h for
             // adaptive steps; an exact (to rounding) test for fixed steps.
-            let last = match fixed {
+            let mut last = match fixed {
                 None => (t + T::lit(1.01) * h - t_end) * dir >= T::zero(),
                 Some(_) => (t + h - t_end) * dir >= -T::lit(1e-10) * h.abs(),
             };
+            if fixed.is_none() && h.abs() < floor {
+                if (t_end - t).abs() <= floor {
+                    // What is left of the span is below the floor itself:
+                    // one step lands on t_end.
+                    last = true;
+                } else if let (0, Some(i)) = (self.rejects.total(), capped_by) {
+                    return Err(SolveError::MonitorFault {
+                        monitor: monitors[i].name().to_string(),
+                        t: fl(t),
+                        problem: format!(
+                            "max_step() capped the step at {:e}, below the smallest step the solve can take here ({:e})",
+                            fl(h.abs()),
+                            fl(floor)
+                        ),
+                    });
+                } else {
+                    return Err(self.rejection_failure(t, h, Some(floor)));
+                }
+            }
             if last && (fixed.is_none() || (t + h - t_end) * dir > T::lit(1e-10) * h.abs()) {
                 h = t_end - t;
             }
@@ -430,50 +754,65 @@ impl<'o, T: Real, S: State<T>> Run<'o, T, S> {
                 if let Some(AttemptIssue::JacobianShape { expected, got }) = issue {
                     return Err(SolveError::JacobianShape { expected, got });
                 }
+                // A singular iteration matrix (implicit methods): a rejection
+                // with a shrink, as the matrix tends to the identity as h -> 0.
                 let singular = matches!(issue, Some(AttemptIssue::SingularMatrix));
-                if fixed.is_some() && !singular {
-                    return Err(SolveError::NonFiniteSolution { t: fl(t), h: fl(h) });
+                if !singular && fixed.is_none() && !stepper.derivative().is_finite() {
+                    // f(t, y) itself: no smaller step can help. (A fixed-step
+                    // solve reports NonFiniteSolution, which also names the
+                    // stability limit: there an overflowing state is typical.)
+                    return Err(SolveError::NonFiniteDerivative { t: fl(t) });
                 }
                 if singular {
                     self.sol.stats.nreject_singular += 1;
+                    self.rejects.singular += 1;
+                    if fixed.is_some() {
+                        return Err(self.rejection_failure(t, h, None));
+                    }
                 } else {
+                    if fixed.is_some() {
+                        return Err(SolveError::NonFiniteSolution { t: fl(t), h: fl(h) });
+                    }
                     self.sol.stats.nreject_nonfinite += 1;
+                    self.rejects.nonfinite += 1;
                 }
-                consecutive += 1;
-                if consecutive > o.max_consecutive_rejects || (singular && fixed.is_some()) {
-                    return Err(SolveError::TooManyRejections {
-                        t: fl(t),
-                        h: fl(h),
-                        count: consecutive,
-                        reason: if singular {
-                            "singular iteration matrix I/(h gamma) - J".into()
-                        } else {
-                            "non-finite candidate".into()
-                        },
-                    });
+                if self.rejects.total() > o.max_consecutive_rejects {
+                    return Err(self.rejection_failure(t, h, None));
                 }
-                h = h * o.nonfinite_shrink;
+                h = at_least_h_min(h * o.nonfinite_shrink, h);
                 rejected_last = true;
+                capped_by = None;
                 continue;
             }
 
+            let bad_proposal = |outcome: &str, proposed: T| SolveError::BadStepProposal {
+                t: fl(t),
+                h: fl(h),
+                err: fl(err),
+                outcome: outcome.into(),
+                proposed: fl(proposed),
+            };
             let mut h_next = match fixed {
                 Some(hf) => hf * dir,
                 None => match ctrl.decide(h, err, stepper.error_order() + 1) {
-                    Decision::Accept { h_next } => h_next,
-                    Decision::Reject { h_retry } => {
-                        self.sol.stats.nreject_error += 1;
-                        consecutive += 1;
-                        if consecutive > o.max_consecutive_rejects {
-                            return Err(SolveError::TooManyRejections {
-                                t: fl(t),
-                                h: fl(h),
-                                count: consecutive,
-                                reason: "error test".into(),
-                            });
+                    Decision::Accept { h_next } => {
+                        if !(h_next.is_finite() && h_next * dir > T::zero()) {
+                            return Err(bad_proposal("accepted", h_next));
                         }
-                        h = h_retry;
+                        h_next
+                    }
+                    Decision::Reject { h_retry } => {
+                        if !(h_retry.is_finite() && h_retry * dir > T::zero() && h_retry.abs() < h.abs()) {
+                            return Err(bad_proposal("rejected", h_retry));
+                        }
+                        self.sol.stats.nreject_error += 1;
+                        self.rejects.error += 1;
+                        if self.rejects.total() > o.max_consecutive_rejects {
+                            return Err(self.rejection_failure(t, h, None));
+                        }
+                        h = at_least_h_min(h_retry, h);
                         rejected_last = true;
+                        capped_by = None;
                         continue;
                     }
                 },
@@ -505,6 +844,7 @@ impl<'o, T: Real, S: State<T>> Run<'o, T, S> {
                     key.push_str(who);
                     key.push_str(": ");
                     key.push_str(&reason);
+                    self.veto_name_len = who.len();
                     veto = Some(factor);
                     break;
                 }
@@ -519,29 +859,34 @@ impl<'o, T: Real, S: State<T>> Run<'o, T, S> {
                         st.vetoes.insert(self.veto_key.clone(), 1);
                     }
                 }
-                consecutive += 1;
-                if consecutive > o.max_consecutive_rejects {
-                    return Err(SolveError::TooManyRejections {
+                if fixed.is_some() {
+                    let (who, why) = self.veto_key.split_at(self.veto_name_len);
+                    return Err(SolveError::FixedStepVetoed {
                         t: fl(t),
                         h: fl(h),
-                        count: consecutive,
-                        reason: format!("vetoed by {}", self.veto_key),
+                        monitor: who.to_string(),
+                        reason: why.trim_start_matches(": ").to_string(),
                     });
+                }
+                self.rejects.veto += 1;
+                if self.rejects.total() > o.max_consecutive_rejects {
+                    return Err(self.rejection_failure(t, h, None));
                 }
                 let factor = if factor > T::zero() && factor < T::one() {
                     factor
                 } else {
                     T::lit(0.5)
                 };
-                h = h * factor;
+                h = at_least_h_min(h * factor, h);
                 rejected_last = true;
+                capped_by = None;
                 continue;
             }
 
             // Accepted.
             ctrl.commit(h, err);
             stepper.complete(sys, &self.y_new);
-            consecutive = 0;
+            self.rejects = Rejections::default();
             n_fixed += 1;
             {
                 let st = &mut self.sol.stats;
@@ -549,33 +894,15 @@ impl<'o, T: Real, S: State<T>> Run<'o, T, S> {
                 st.h_min_accepted = st.h_min_accepted.min(fl(h.abs()));
                 st.h_max_accepted = st.h_max_accepted.max(fl(h.abs()));
             }
-            // Output through the dense output of this step.
-            if let SaveMode::At(times) = &o.save {
-                while self.next_out < times.len() && (t_new - times[self.next_out]) * dir >= T::zero() {
-                    let to = times[self.next_out];
-                    if to == t_new {
-                        let yn = self.y_new.clone();
-                        self.save(to, &yn);
-                    } else {
-                        let theta = (to - t) / h;
-                        stepper.interpolate(sys, &self.y, &self.y_new, theta, &mut self.tmp);
-                        let v = self.tmp.clone();
-                        self.save(to, &v);
-                    }
-                    self.next_out += 1;
-                }
+            // Monitors see the accepted step; they may project or stop. The
+            // stepper's own candidate is kept for its interpolant.
+            if user_monitors {
+                self.raw.as_mut_slice().copy_from_slice(self.y_new.as_slice());
             }
-            if self.sol.dense.is_some() {
-                let mut coeffs = core::mem::take(&mut self.coeffs);
-                stepper.dense_coefficients(sys, &self.y, &self.y_new, &mut coeffs);
-                if let Some(d) = self.sol.dense.as_mut() {
-                    d.segments.push(Segment { t0: t, h, coeffs });
-                }
-            }
-            // Monitors see the accepted step; they may project or stop.
             let stiffness = stepper.stiffness_estimate();
             let mut changed = false;
             let mut stop = None;
+            let n_user = monitors.len();
             // The user's monitors, then the built-in detectors (a direct
             // reference, not a box in the monitor list).
             let detector: Option<&mut dyn Monitor<T, S>> = if detect { Some(&mut *builtin) } else { None };
@@ -583,7 +910,7 @@ impl<'o, T: Real, S: State<T>> Run<'o, T, S> {
                 .iter_mut()
                 .map(|m| &mut **m as &mut dyn Monitor<T, S>)
                 .chain(detector);
-            for m in all {
+            for (k, m) in all.enumerate() {
                 let mut acc = AcceptedStep {
                     t_prev: t,
                     t: t_new,
@@ -592,31 +919,104 @@ impl<'o, T: Real, S: State<T>> Run<'o, T, S> {
                     stiffness,
                     y: &mut self.y_new,
                 };
-                match m.accepted(&mut acc) {
+                let after = m.accepted(&mut acc);
+                if k < n_user {
+                    if let Some((i, v)) = self
+                        .y_new
+                        .as_slice()
+                        .iter()
+                        .enumerate()
+                        .find(|(_, v)| !v.is_finite())
+                    {
+                        return Err(SolveError::MonitorFault {
+                            monitor: m.name().to_string(),
+                            t: fl(t_new),
+                            problem: format!(
+                                "accepted() left {} in component {i} of the state: a monitor may only move the state to finite values",
+                                fl(*v)
+                            ),
+                        });
+                    }
+                }
+                match after {
                     AfterStep::Continue => {}
                     AfterStep::Modified => changed = true,
                     AfterStep::Stop(status) => {
-                        stop = Some(status);
+                        stop = Some(match status {
+                            Status::Failed => {
+                                return Err(SolveError::MonitorFault {
+                                    monitor: m.name().to_string(),
+                                    t: fl(t_new),
+                                    problem: "accepted() stopped the solve with Status::Failed, which only accompanies an error: stop with Status::Stopped and a reason".into(),
+                                })
+                            }
+                            Status::Success if !last => Status::Stopped {
+                                monitor: m.name().to_string(),
+                                reason: "stopped with Status::Success before t_end".into(),
+                            },
+                            s => s,
+                        });
                         break;
                     }
                 }
             }
+            // Output through the dense output of this step, which ends at
+            // the final (possibly projected) state.
+            let raw = if user_monitors { &self.raw } else { &self.y_new };
+            let mut dense = StepDense {
+                y: &self.y,
+                raw,
+                end: &self.y_new,
+                corr: &mut self.corr,
+                ready: false,
+            };
+            if let SaveMode::At(times) = &o.save {
+                while self.next_out < times.len() && (t_new - times[self.next_out]) * dir >= T::zero() {
+                    let to = times[self.next_out];
+                    let theta = if to == t_new { T::one() } else { (to - t) / h };
+                    dense.eval(stepper, sys, theta, &mut self.tmp);
+                    self.sol.t.push(to);
+                    self.sol.y.push(self.tmp.clone());
+                    self.next_out += 1;
+                }
+            }
+            if let Some(d) = self.sol.dense.as_mut() {
+                let mut coeffs = core::mem::take(&mut self.coeffs);
+                stepper.dense_coefficients(sys, &self.y, raw, &mut coeffs);
+                end_at(&mut coeffs, &self.y_new, &mut self.tmp);
+                // `t_new - t`, not `h`: the segment ends at the saved time
+                // (fixed steps sit on the grid t0 + k h; the last step on
+                // t_end), which may differ from t + h by rounding.
+                d.segments.push(Segment {
+                    t0: t,
+                    h: t_new - t,
+                    coeffs,
+                });
+            }
             // Events, on this step's dense output (after projections, before
             // the stepper moves on); a terminal one ends the solve at its root.
             if let Some(tr) = tracker.as_mut() {
-                let (y, y_new) = (&self.y, &self.y_new);
-                let mut interp = |theta: T, out: &mut S| stepper.interpolate(sys, y, y_new, theta, out);
+                let mut interp = |theta: T, out: &mut S| dense.eval(stepper, sys, theta, out);
                 let hit = tr.step(
                     events,
                     t,
                     h,
                     t_new,
-                    y_new,
+                    &self.y,
+                    &self.y_new,
                     &mut interp,
                     &mut self.tmp,
                     &mut self.sol.events,
                 );
                 self.sol.stats.ngev = tr.ngev;
+                let hit = match hit {
+                    Ok(hit) => hit,
+                    Err(e) => {
+                        // The step is not taken: drop its outputs.
+                        self.stop_at_root(t, h, t);
+                        return Err(e);
+                    }
+                };
                 if let Some((index, root)) = hit {
                     self.stop_at_root(t, h, root);
                     return Ok(End::Done(Status::TerminalEvent { index, t: root }));
@@ -635,14 +1035,16 @@ impl<'o, T: Real, S: State<T>> Run<'o, T, S> {
             if last {
                 return Ok(End::Done(Status::Success));
             }
-            // Next step size: h_max, monitors' caps, no growth after a rejection.
-            let mut mag = h_next.abs().min(h_max);
-            for m in monitors.iter() {
-                if let Some(cap) = m.max_step() {
-                    mag = mag.min(cap.abs());
-                }
+            if fixed.is_some() {
+                // Fixed steps ignore h_max (validated not to be smaller) and
+                // the monitors' caps: the grid is t0 + k h.
+                h = h_next;
+                continue;
             }
-            if rejected_last && fixed.is_none() {
+            // Next step size: h_max, monitors' caps, no growth after a rejection.
+            let mut mag;
+            (mag, capped_by) = monitor_caps(monitors, h_next.abs().min(h_max).max(h_min), t_new)?;
+            if rejected_last {
                 mag = mag.min(h.abs());
             }
             rejected_last = false;
@@ -653,7 +1055,9 @@ impl<'o, T: Real, S: State<T>> Run<'o, T, S> {
 
     /// Ends the solve at an event root inside the step `[t, t + h]`: the
     /// state at the root is in `self.tmp`; outputs past the root are dropped
-    /// and the step's dense segment is cut at the root.
+    /// and the step's dense segment is cut at the root. A root at `t` itself
+    /// (a zero at the previous step's end that this step confirmed as a
+    /// crossing, or a step abandoned on an error) undoes the step's outputs.
     fn stop_at_root(&mut self, t: T, h: T, root: T) {
         let dir = if h > T::zero() { T::one() } else { -T::one() };
         if let SaveMode::At(_) = &self.o.save {
@@ -667,19 +1071,26 @@ impl<'o, T: Real, S: State<T>> Run<'o, T, S> {
                 self.sol.y.pop();
             }
         }
-        if let Some(seg) = self.sol.dense.as_mut().and_then(|d| d.segments.last_mut()) {
-            // y(t + theta h) with theta = theta' h'/h: c'_m = c_m (h'/h)^m.
-            let r = (root - t) / h;
-            let mut rm = T::one();
-            for c in seg.coeffs.iter_mut() {
-                c.as_mut_slice().iter_mut().for_each(|v| *v = *v * rm);
-                rm = rm * r;
+        if let Some(d) = self.sol.dense.as_mut() {
+            if root == t {
+                d.segments.pop();
+            } else if let Some(seg) = d.segments.last_mut() {
+                // y(t + theta h) with theta = theta' h'/h: c'_m = c_m (h'/h)^m.
+                let r = (root - t) / seg.h;
+                let mut rm = T::one();
+                for c in seg.coeffs.iter_mut() {
+                    c.as_mut_slice().iter_mut().for_each(|v| *v = *v * rm);
+                    rm = rm * r;
+                }
+                seg.h = root - t;
             }
-            seg.h = root - t;
         }
-        core::mem::swap(&mut self.y, &mut self.tmp);
+        // (at `root == t` the state is `self.y` already)
+        if root != t {
+            core::mem::swap(&mut self.y, &mut self.tmp);
+        }
         self.t = root;
-        if matches!(self.o.save, SaveMode::EveryStep) {
+        if matches!(self.o.save, SaveMode::EveryStep) && self.sol.t.last() != Some(&root) {
             let y = self.y.clone();
             self.save(root, &y);
         }
@@ -707,6 +1118,17 @@ impl<'o, T: Real, S: State<T>> Run<'o, T, S> {
                 self.save(t, &y);
             }
         }
+        // Without an accepted step the dense output is the single point
+        // (t0, y0): one constant segment of length 0.
+        if let Some(d) = self.sol.dense.as_mut() {
+            if d.segments.is_empty() {
+                d.segments.push(Segment {
+                    t0: self.t,
+                    h: T::zero(),
+                    coeffs: vec![self.y.clone()],
+                });
+            }
+        }
         match outcome {
             Ok(End::Done(status)) => {
                 self.sol.status = status;
@@ -723,6 +1145,38 @@ impl<'o, T: Real, S: State<T>> Run<'o, T, S> {
     }
 }
 
+/// The step magnitude `mag` capped by the monitors' `max_step`, and the
+/// monitor whose cap was binding. A cap that is NaN or 0 is an error naming
+/// the monitor.
+#[allow(clippy::type_complexity)]
+fn monitor_caps<T: Real, S: State<T>>(
+    monitors: &[Box<dyn Monitor<T, S> + '_>],
+    mut mag: T,
+    t: T,
+) -> Result<(T, Option<usize>), SolveError> {
+    let mut by = None;
+    for (i, m) in monitors.iter().enumerate() {
+        if let Some(cap) = m.max_step() {
+            // NaN, 0 (and -0) are not caps.
+            if cap.is_nan() || cap == T::zero() {
+                return Err(SolveError::MonitorFault {
+                    monitor: m.name().to_string(),
+                    t: t.to_f64_lossy(),
+                    problem: format!(
+                        "max_step() returned {}: a cap must be a positive step magnitude (None for no cap)",
+                        cap.to_f64_lossy()
+                    ),
+                });
+            }
+            if cap.abs() < mag {
+                mag = cap.abs();
+                by = Some(i);
+            }
+        }
+    }
+    Ok((mag, by))
+}
+
 /// Hairer's initial step-size algorithm (*Solving ODEs I*, Sect. II.4,
 /// "Starting Step Size"; as in dopri5.f's HINIT), with RMS norms:
 ///
@@ -732,6 +1186,11 @@ impl<'o, T: Real, S: State<T>> Run<'o, T, S> {
 /// 3. `h1 = (0.01 / max(d1, d2))^(1/k)` (or `max(1e-6, 1e-3 h0)` if
 ///    `max(d1, d2) <= 1e-15`), `k = error_order + 1`.
 /// 4. `h = min(100 h0, h1, h_max)`.
+///
+/// Components with a zero scale (pure relative control, `atol_i = 0`, on a
+/// component that is exactly 0) are left out of the norms
+/// ([`ErrorNorm::rms_scaled_by_y0`]); if the result is not a positive
+/// finite number (e.g. `f(t0 + h0, y1)` overflowed), `min(1e-6, h_max)`.
 fn initial_step<T: Real, S: State<T>, F: System<T, S>, St: Stepper<T, S>>(
     sys: &mut F,
     stepper: &St,
@@ -743,8 +1202,8 @@ fn initial_step<T: Real, S: State<T>, F: System<T, S>, St: Stepper<T, S>>(
 ) -> T {
     let f0 = stepper.derivative();
     let y0s = y0.as_slice();
-    let d0 = norm.rms(y0s, y0s, y0s);
-    let d1 = norm.rms(y0s, y0s, f0.as_slice());
+    let d0 = norm.rms_scaled_by_y0(y0s, y0s);
+    let d1 = norm.rms_scaled_by_y0(y0s, f0.as_slice());
     let small = T::lit(1e-5);
     let mut h0 = if d0 < small || d1 < small {
         T::lit(1e-6)
@@ -761,7 +1220,7 @@ fn initial_step<T: Real, S: State<T>, F: System<T, S>, St: Stepper<T, S>>(
     for (a, b) in f1.as_mut_slice().iter_mut().zip(f0.as_slice()) {
         *a = *a - *b;
     }
-    let d2 = norm.rms(y0s, y0s, f1.as_slice()) / h0;
+    let d2 = norm.rms_scaled_by_y0(y0s, f1.as_slice()) / h0;
     let k = T::lit((stepper.error_order() + 1) as f64);
     let d12 = d1.max(d2);
     let h1 = if d12.is_nan() || d12 <= T::lit(1e-15) {
@@ -769,5 +1228,10 @@ fn initial_step<T: Real, S: State<T>, F: System<T, S>, St: Stepper<T, S>>(
     } else {
         (T::lit(0.01) / d12).powf(T::one() / k)
     };
-    (T::lit(100.0) * h0).min(h1).min(h_max)
+    let h = (T::lit(100.0) * h0).min(h1).min(h_max);
+    if h.is_finite() && h > T::zero() {
+        h
+    } else {
+        T::lit(1e-6).min(h_max)
+    }
 }

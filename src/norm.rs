@@ -11,6 +11,19 @@
 //! `||err|| <= 1`. The optional component weights `w_i` (default 1) let a
 //! user decide *what* the error test looks at: a weight of 0 removes a
 //! component from the test (e.g. a velocity that is only a by-product).
+//!
+//! **Pure relative control** (`atol_i = 0`, or an `atol_i` below the
+//! smallest normal number): the scale of a component that is exactly 0 at
+//! both ends of the step would be 0, and `0/0 = NaN` would be mistaken for a
+//! failing right-hand side. So in this case every scale is floored at the
+//! smallest normal number `MIN_POSITIVE` (2.2e-308 for `f64`: below it
+//! floating point has no relative accuracy to control), and every scaled
+//! component `err_i / sc_i` is capped at `±1/eps` (a certain rejection that
+//! keeps the norm finite). A component that stays exactly 0 contributes 0; a
+//! component that leaves zero is measured relative to its new value; a NaN
+//! error estimate stays NaN. (The initial step-size heuristic leaves
+//! components with a scale below `MIN_POSITIVE` out, see
+//! [`ErrorNorm::rms_scaled_by_y0`].)
 
 use crate::Real;
 use serde::{Deserialize, Serialize};
@@ -60,12 +73,38 @@ pub struct ErrorNorm<T> {
     rtol: Tolerance<T>,
     atol: Tolerance<T>,
     weights: Option<Vec<T>>,
+    /// Some `atol_i` is below `MIN_POSITIVE` (typically 0), so a scale can
+    /// be 0 or subnormal (pure relative control).
+    zero_atol: bool,
+}
+
+/// `e / sc` under pure relative control (see the module docs): the scale
+/// floored at `MIN_POSITIVE`, the ratio capped at `±1/eps`; NaN stays NaN.
+#[inline(always)]
+fn ratio<T: Real>(e: T, sc: T) -> T {
+    let tiny = T::min_positive_value();
+    let sc = if sc < tiny { tiny } else { sc };
+    let q = e / sc;
+    let big = T::one() / T::epsilon();
+    if q > big {
+        big
+    } else if q < -big {
+        -big
+    } else {
+        q
+    }
 }
 
 impl<T: Real> ErrorNorm<T> {
     /// A norm with the given tolerances and optional component weights.
     pub fn new(rtol: Tolerance<T>, atol: Tolerance<T>, weights: Option<Vec<T>>) -> Self {
-        ErrorNorm { rtol, atol, weights }
+        let zero_atol = atol.values().iter().any(|a| *a < T::min_positive_value());
+        ErrorNorm {
+            rtol,
+            atol,
+            weights,
+            zero_atol,
+        }
     }
 
     /// The absolute tolerance.
@@ -84,7 +123,7 @@ impl<T: Real> ErrorNorm<T> {
     pub fn sum_sq(&self, y: &[T], y_new: &[T], err: &[T]) -> T {
         let mut acc = T::zero();
         match (&self.rtol, &self.atol, &self.weights) {
-            (Tolerance::Scalar(r), Tolerance::Scalar(a), None) => {
+            (Tolerance::Scalar(r), Tolerance::Scalar(a), None) if !self.zero_atol => {
                 for ((yi, yn), ei) in y.iter().zip(y_new).zip(err) {
                     let sc = *a + *r * yi.abs().max(yn.abs());
                     let q = *ei / sc;
@@ -93,7 +132,7 @@ impl<T: Real> ErrorNorm<T> {
             }
             _ => {
                 for (i, ((yi, yn), ei)) in y.iter().zip(y_new).zip(err).enumerate() {
-                    let mut q = *ei / self.scale(i, *yi, *yn);
+                    let mut q = ratio(*ei, self.scale(i, *yi, *yn));
                     if let Some(w) = &self.weights {
                         q = q * w[i];
                     }
@@ -110,12 +149,17 @@ impl<T: Real> ErrorNorm<T> {
         let mut s1 = T::zero();
         let mut s2 = T::zero();
         for i in 0..y.len() {
-            let mut w = T::one() / self.scale(i, y[i], y_new[i]);
+            let sc = self.scale(i, y[i], y_new[i]);
+            let (mut q1, mut q2) = if self.zero_atol {
+                (ratio(e1[i], sc), ratio(e2[i], sc))
+            } else {
+                let w = T::one() / sc;
+                (e1[i] * w, e2[i] * w)
+            };
             if let Some(ws) = &self.weights {
-                w = w * ws[i];
+                q1 = q1 * ws[i];
+                q2 = q2 * ws[i];
             }
-            let q1 = e1[i] * w;
-            let q2 = e2[i] * w;
             s1 = s1 + q1 * q1;
             s2 = s2 + q2 * q2;
         }
@@ -135,5 +179,37 @@ impl<T: Real> ErrorNorm<T> {
     pub fn rms(&self, y: &[T], y_new: &[T], err: &[T]) -> T {
         let n = T::lit(y.len().max(1) as f64);
         (self.sum_sq(y, y_new, err) / n).sqrt()
+    }
+
+    /// The RMS of `v` scaled by `atol_i + rtol_i |y0_i|` (weights applied),
+    /// leaving out the components whose scale is below `MIN_POSITIVE` (pure
+    /// relative control on a component that is 0): the starting-step heuristic measures
+    /// `y0` and `f(t0, y0)` with it, and a zero component has no relative
+    /// size to measure yet (the error test measures it from the first step
+    /// on, relative to its new value).
+    ///
+    /// ```
+    /// use odestride::{ErrorNorm, Tolerance};
+    /// let norm = ErrorNorm::new(Tolerance::Scalar(1e-3_f64), Tolerance::Scalar(0.0), None);
+    /// // the zero component of y0 is left out: only the first counts
+    /// let n = norm.rms_scaled_by_y0(&[2.0, 0.0], &[2e-3, 5.0]);
+    /// assert!((n - 1.0).abs() < 1e-12);
+    /// ```
+    pub fn rms_scaled_by_y0(&self, y0: &[T], v: &[T]) -> T {
+        let mut acc = T::zero();
+        let mut n = 0usize;
+        for (i, (yi, vi)) in y0.iter().zip(v).enumerate() {
+            let sc = self.scale(i, *yi, *yi);
+            if sc < T::min_positive_value() {
+                continue;
+            }
+            let mut q = *vi / sc;
+            if let Some(w) = &self.weights {
+                q = q * w[i];
+            }
+            acc = acc + q * q;
+            n += 1;
+        }
+        (acc / T::lit(n.max(1) as f64)).sqrt()
     }
 }

@@ -10,8 +10,10 @@ pub enum SaveMode<T> {
     /// The initial state and every accepted step (the default).
     EveryStep,
     /// Only these times, interpolated with the method's dense output. They
-    /// must lie in the span and be ordered in the direction of integration;
-    /// the solve still ends at `t_end`.
+    /// must lie in the span and be ordered in the direction of integration,
+    /// and there must be at least one (for the final state only, use
+    /// `FinalOnly`); the solve still ends at `t_end`. Values at step ends are
+    /// the accepted (possibly projected) states.
     At(Vec<T>),
     /// Only the final state (no allocation per step for stack states).
     FinalOnly,
@@ -28,20 +30,30 @@ pub enum SaveMode<T> {
 pub struct Options<T> {
     /// Relative tolerance (> 0). Default 1e-6.
     pub rtol: Tolerance<T>,
-    /// Absolute tolerance (>= 0). Default 1e-6.
+    /// Absolute tolerance (>= 0). Default 1e-6. `atol = 0` is pure relative
+    /// control; a component that is exactly 0 is then handled as described
+    /// in [`crate::norm`].
     pub atol: Tolerance<T>,
     /// Optional per-component weights of the error test (0 removes a
-    /// component from the test). Default: all ones.
+    /// component from the test). Each must be finite and >= 0, and not all
+    /// may be 0 (that would switch error control off). Default: all ones.
     pub error_weights: Option<Vec<T>>,
-    /// Initial step size (magnitude). Default: chosen by Hairer's algorithm.
+    /// Initial step size (magnitude; at least `h_min`, and 16 ulp of `t0`).
+    /// Default: chosen by Hairer's algorithm.
     pub h0: Option<T>,
-    /// Smallest step magnitude allowed; below it the solve fails with
-    /// `StepSizeTooSmall`. Default: 16 ulp of `t`.
+    /// Smallest step magnitude allowed (at most `h_max` and the span). Steps
+    /// are raised to it (the first one, proposals after accepted steps, and
+    /// retries, as SUNDIALS' `hmin`); when a step of `h_min` itself is
+    /// rejected the solve fails with `StepSizeTooSmall` (or the error naming
+    /// what drove the rejections). The last step may be shorter, to land on
+    /// `t_end`. Default: 16 ulp of `t` (always in force).
     pub h_min: Option<T>,
-    /// Largest step magnitude. Default: the length of the span.
+    /// Largest step magnitude (at least 16 ulp of `t` over the span). Default:
+    /// the length of the span.
     pub h_max: Option<T>,
     /// Take every step with this size, without error control (the last step
-    /// is shortened to land on `t_end`). Default: off (adaptive).
+    /// is shortened to land on `t_end`; at most `h_max`; monitors' step caps
+    /// are ignored and a veto is an error). Default: off (adaptive).
     pub fixed_step: Option<T>,
     /// Maximum number of attempted steps. Default 100 000.
     pub max_steps: usize,

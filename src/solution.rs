@@ -123,7 +123,8 @@ pub enum Status<T> {
 pub struct Segment<T, S> {
     /// Start of the step.
     pub t0: T,
-    /// Step size (negative when integrating backward).
+    /// Step size (negative when integrating backward; 0 only for the single
+    /// constant segment of a solve that took no step).
     pub h: T,
     /// Polynomial coefficients in powers of theta.
     pub coeffs: Vec<S>,
@@ -138,6 +139,11 @@ pub struct DenseOutput<T, S> {
 
 impl<T: Real, S: State<T>> DenseOutput<T, S> {
     /// Evaluates the interpolant at `t`; `None` outside the integrated span.
+    ///
+    /// Every segment ends at the state the solve accepted (after any
+    /// projection by a monitor). At a time shared by two segments the later
+    /// one is evaluated at `theta = 0`, which returns its first coefficient,
+    /// the accepted state, exactly.
     pub fn at(&self, t: T) -> Option<S> {
         let first = self.segments.first()?;
         let last = self.segments.last()?;
@@ -150,17 +156,22 @@ impl<T: Real, S: State<T>> DenseOutput<T, S> {
         if !(t >= lo && t <= hi) {
             return None;
         }
-        // first segment whose end is at or beyond t (in the direction of integration)
+        // first segment whose end lies beyond t (in the direction of
+        // integration); the last one for t at the very end
         let idx = self.segments.partition_point(|s| {
             let end = s.t0 + s.h;
             if forward {
-                end < t
+                end <= t
             } else {
-                end > t
+                end >= t
             }
         });
         let seg = &self.segments[idx.min(self.segments.len() - 1)];
-        let theta = (t - seg.t0) / seg.h;
+        let theta = if seg.h == T::zero() {
+            T::zero()
+        } else {
+            (t - seg.t0) / seg.h
+        };
         let mut out = seg.coeffs.last()?.clone();
         for c in seg.coeffs.iter().rev().skip(1) {
             for (o, ci) in out.as_mut_slice().iter_mut().zip(c.as_slice()) {
@@ -219,8 +230,13 @@ impl<T: Real, S: State<T>> Solution<T, S> {
         }
     }
 
-    /// The last saved state. Every solve that returns `Ok` saves at least the
-    /// final state, so this only panics on a hand-built empty solution.
+    /// The last saved state. Every solution a solve returns (`Ok`, or the
+    /// partial solution of an error) holds at least one state, so this only
+    /// panics on a hand-built or deserialised empty solution.
+    ///
+    /// # Panics
+    ///
+    /// If the solution holds no state.
     pub fn last_state(&self) -> &S {
         match self.y.last() {
             Some(y) => y,
@@ -235,7 +251,13 @@ impl<T: Real, S: State<T>> Solution<T, S> {
 
     /// The dense output at `t`, when the solve kept it (`Options::dense`);
     /// `None` when it did not, or when `t` lies outside the integrated span.
+    /// At the last saved time it returns the last saved state exactly (at
+    /// other step ends, see [`DenseOutput::at`]).
     pub fn at(&self, t: T) -> Option<S> {
-        self.dense.as_ref()?.at(t)
+        let y = self.dense.as_ref()?.at(t)?;
+        match (self.t.last(), self.y.last()) {
+            (Some(tl), Some(yl)) if *tl == t => Some(yl.clone()),
+            _ => Some(y),
+        }
     }
 }

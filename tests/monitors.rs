@@ -149,9 +149,15 @@ fn always_vetoing_monitor_fails_cleanly_with_partial_solution() {
         .solve(harmonic, 0.0, 5.0, V2::new(1.0, 0.0))
         .unwrap_err();
     match &err.error {
-        SolveError::TooManyRejections { count, reason, .. } => {
-            assert_eq!(*count, 13);
-            assert_eq!(reason, "vetoed by always: past t = 1");
+        SolveError::Vetoed {
+            rejections,
+            vetoes,
+            monitor,
+            reason,
+            ..
+        } => {
+            assert_eq!((*rejections, *vetoes), (13, 13));
+            assert_eq!((monitor.as_str(), reason.as_str()), ("always", "past t = 1"));
         }
         e => panic!("unexpected {e:?}"),
     }

@@ -5,7 +5,7 @@ mod common;
 use common::loglog_slope;
 use nalgebra::SVector;
 use odestride::tableau::{ErrorEstimate, Tableau, ALL};
-use odestride::{ExplicitRk, Integrator, Options, SaveMode};
+use odestride::{ExplicitRk, Integrator, Options, SaveMode, Stepper};
 
 // ---------------------------------------------------------------- rooted trees
 
@@ -352,9 +352,10 @@ fn measured_convergence_orders() {
             "{}: measured order {slope}, expected {expect} (errors {errs:?})",
             tab.name
         );
-        // Continuous extension (the engine's cubic Hermite when the tableau has none).
+        // Continuous extension (when the tableau has none, the engine's fallback: the
+        // quartic Hermite-Birkhoff interpolant for order >= 4, the cubic Hermite below).
         // The interpolant uses y_new, so its local error is O(h^(min(q, p) + 1)).
-        let q = tab.dense.map(|d| d.order).unwrap_or(3).min(tab.order);
+        let q = Stepper::<f64, V2>::dense_order(&ExplicitRk::<f64, V2>::new(tab).unwrap()).min(tab.order);
         // Ranges where the local interpolation error is asymptotic and above 1e-13. Verner.s
         // interpolants, like their main weights, have a principal error much smaller
         // than the next term (Vern7's order-7 conditions fail only by ~1e-4), so their
@@ -366,6 +367,12 @@ fn measured_convergence_orders() {
             "Vern7" => (vec![0.45, 0.35, 0.25, 0.18], true),
             "DOP853" => (vec![0.35, 0.25, 0.18, 0.13, 0.1], false),
             "Vern9" => (vec![0.45, 0.35, 0.25, 0.18], true),
+            // The fallback interpolants (quartic for RKF45, quintic for Cash-Karp) have a
+            // large next-order term: per halving the errors fall by 41.5, 38.1, 35.5 (RKF45,
+            // slope 5.26; 32 expected) and 79, 75, 70 (CK5, slope 6.22; 64 expected),
+            // approaching the asymptote only below the 1e-13 floor; asserted above q + 1/2.
+            "RKF45" => (vec![0.1, 0.05, 0.025, 0.0125], true),
+            "CK5" => (vec![0.2, 0.1, 0.05, 0.025], true),
             _ => (vec![0.2, 0.1, 0.05, 0.025], false),
         };
         let derr: Vec<f64> = dh.iter().map(|h| dense_local_error(tab, *h)).collect();

@@ -50,6 +50,13 @@ pub struct ExplicitRk<T, S> {
     /// [`Stepper::estimate_stiffness`]).
     stiff_wanted: bool,
     stiff: Option<T>,
+    /// Without a continuous extension of the tableau: `f(t + h, y_new)` of
+    /// the last attempt is in `Work::f1` (non-FSAL tableaus; reused by
+    /// `accept` as the next first stage).
+    f1_done: bool,
+    /// ... and the slopes of the higher-degree fallback interpolants are in
+    /// `Work::fs` (quartic and quintic) and `Work::g1`, `Work::g2` (quintic).
+    fs_done: bool,
 }
 
 /// Per-solve workspace, allocated once in `init`.
@@ -63,6 +70,12 @@ struct Work<T, S> {
     /// A copy of the stage point of the first stiffness stage.
     ystiff: S,
     wbuf: Vec<T>,
+    /// `f(t + h, y_new)` and the interior slopes of the fallback
+    /// interpolants (see `ExplicitRk::ensure_fallback`).
+    f1: S,
+    fs: S,
+    g1: S,
+    g2: S,
 }
 
 impl<T: Real, S: State<T>> ExplicitRk<T, S> {
@@ -113,6 +126,8 @@ impl<T: Real, S: State<T>> ExplicitRk<T, S> {
             fast: Fast::of(tab),
             stiff_wanted: true,
             stiff: None,
+            f1_done: false,
+            fs_done: false,
         })
     }
 
@@ -208,9 +223,8 @@ impl<T: Real, S: State<T>> ExplicitRk<T, S> {
         self.extra_done = true;
     }
 
-    /// Fills the weight buffer with `b_i(theta)` (or `b_i` at theta = 1 when
-    /// the tableau has no continuous extension: then the caller falls back to
-    /// Hermite interpolation).
+    /// Fills the weight buffer with `b_i(theta)` of the tableau's continuous
+    /// extension (without one, the fallback interpolant is used instead).
     fn weights_at(b_theta: &[Vec<T>], wbuf: &mut [T], theta: T) {
         for (wi, row) in wbuf.iter_mut().zip(b_theta) {
             let mut acc = T::zero();
@@ -221,34 +235,136 @@ impl<T: Real, S: State<T>> ExplicitRk<T, S> {
         }
     }
 
-    /// Cubic Hermite interpolation from (y, f0) and (y_new, f1), used when a
-    /// tableau carries no continuous extension of its own.
-    fn hermite<F: System<T, S>>(&mut self, sys: &mut F, y: &S, y_new: &S, theta: T, out: &mut S) {
+    /// Degree of the fallback interpolant used when the tableau has no
+    /// continuous extension: as many orders as the method has, up to 5
+    /// (cubic below order 4, quartic for order 4, quintic from order 5).
+    fn fallback_degree(&self) -> u32 {
+        self.tab.order.clamp(3, 5)
+    }
+
+    /// Evaluates what the fallback interpolant needs beyond the step's
+    /// stages, once per step (`d = h f`, `A = y_new - y - d0`, `B = d1 - d0`):
+    ///
+    /// - `f1 = f(t + h, y_new)`: the FSAL stage when there is one; otherwise
+    ///   evaluated here and reused by `accept` as the next first stage;
+    /// - degree >= 4: `fs = f(t + 2h/3, yc)` on the cubic Hermite value
+    ///   `yc = (7 y + 20 y_new + 2 d0 - 4 d1) / 27` (one evaluation);
+    /// - degree 5: `g1, g2 = f` at `t + h/3`, `t + 2h/3` on the quartic's
+    ///   values there, `y + d0/3 + (19 A - 2 B - 9 C)/27` and
+    ///   `y + 2 d0/3 + (32 A - 4 B - 9 C)/27` with `C = h fs - d0` (two more).
+    fn ensure_fallback<F: System<T, S>>(&mut self, sys: &mut F, y: &S, y_new: &S) {
         let (t, h, s, fsal) = (self.last_t, self.last_h, self.s, self.tab.fsal);
+        let degree = self.fallback_degree();
         let Some(w) = self.ws.as_mut() else { return };
-        // f1 = f(t + h, y_new): the FSAL stage, or computed into the err buffer.
-        if !fsal {
-            sys.rhs(t + h, y_new, &mut w.err3);
+        if !fsal && !self.f1_done {
+            sys.rhs(t + h, y_new, &mut w.f1);
+            self.f1_done = true;
         }
-        let f1 = if fsal { &w.k[s - 1] } else { &w.err3 };
-        let f0 = &w.k[0];
-        let th = theta;
-        let one = T::one();
-        let two = T::lit(2.0);
-        let three = T::lit(3.0);
-        let h00 = (one + two * th) * (one - th) * (one - th);
-        let h01 = th * th * (three - two * th);
-        let h10 = th * (one - th) * (one - th);
-        let h11 = th * th * (th - one);
-        for ((((o, a), b), d0), d1) in out
-            .as_mut_slice()
-            .iter_mut()
-            .zip(y.as_slice())
-            .zip(y_new.as_slice())
-            .zip(f0.as_slice())
-            .zip(f1.as_slice())
+        if degree < 4 || self.fs_done {
+            return;
+        }
+        self.fs_done = true;
+        let l = |x: f64| T::lit(x);
         {
-            *o = h00 * *a + h01 * *b + h * (h10 * *d0 + h11 * *d1);
+            let f1 = if fsal { &w.k[s - 1] } else { &w.f1 };
+            let (a, b, c, d) = (l(7.0 / 27.0), l(20.0 / 27.0), l(2.0 / 27.0), l(4.0 / 27.0));
+            for ((((o, y0), y1), f0), f1) in w
+                .ytmp
+                .as_mut_slice()
+                .iter_mut()
+                .zip(y.as_slice())
+                .zip(y_new.as_slice())
+                .zip(w.k[0].as_slice())
+                .zip(f1.as_slice())
+            {
+                *o = a * *y0 + b * *y1 + h * (c * *f0 - d * *f1);
+            }
+        }
+        sys.rhs(t + l(2.0 / 3.0) * h, &w.ytmp, &mut w.fs);
+        if degree < 5 {
+            return;
+        }
+        for (node, ca, cb, out) in [(1.0, 19.0, 2.0, 0), (2.0, 32.0, 4.0, 1)] {
+            {
+                let f1 = if fsal { &w.k[s - 1] } else { &w.f1 };
+                for (n, o) in w.ytmp.as_mut_slice().iter_mut().enumerate() {
+                    let y0 = y.as_slice()[n];
+                    let d0 = h * w.k[0].as_slice()[n];
+                    let a = y_new.as_slice()[n] - y0 - d0;
+                    let b = h * f1.as_slice()[n] - d0;
+                    let c = h * w.fs.as_slice()[n] - d0;
+                    *o = y0 + l(node / 3.0) * d0 + (l(ca) * a - l(cb) * b - l(9.0) * c) / l(27.0);
+                }
+            }
+            let g = if out == 0 { &mut w.g1 } else { &mut w.g2 };
+            sys.rhs(t + l(node / 3.0) * h, &w.ytmp, g);
+        }
+    }
+
+    /// The fallback interpolant in powers of theta, component `n`:
+    /// `[y0, d0, c2, c3, c4, c5]` with `d = h f`, `A = dy - d0`, `B = d1 - d0`.
+    ///
+    /// - Cubic Hermite from (y, f0) and (y_new, f1): `c2 = 3 dy - 2 d0 - d1`,
+    ///   `c3 = d0 + d1 - 2 dy`.
+    /// - Quartic Hermite–Birkhoff: the same end data and the slope `h fs` at
+    ///   theta = 2/3 (at 1/2 the problem is singular, by Simpson's rule);
+    ///   with `C = h fs - d0`: `c2 = 12 A - B - 27/4 C`,
+    ///   `c3 = -20 A + B + 27/2 C`, `c4 = 9 A - 27/4 C`. Local error
+    ///   `O(h^5)`: `fs` is evaluated on a state with an `O(h^4)` error and
+    ///   enters multiplied by `h`.
+    /// - Quintic Hermite–Birkhoff: the end data and the slopes `h g1`,
+    ///   `h g2` at theta = 1/3, 2/3 (evaluated on the quartic, `O(h^5)`);
+    ///   with `S1 = h g1 - d0`, `S2 = h g2 - d0`:
+    ///   `c2 = 30 A - 13/4 B - 27/4 S1 - 27/2 S2`,
+    ///   `c3 = -110 A + 49/4 B + 135/4 S1 + 189/4 S2`,
+    ///   `c4 = 135 A - 63/4 B - 189/4 S1 - 54 S2`,
+    ///   `c5 = -54 A + 27/4 B + 81/4 S1 + 81/4 S2`. Local error `O(h^6)`.
+    #[inline]
+    fn fallback_coeffs(&self, y: &S, y_new: &S, n: usize) -> [T; 6] {
+        let (h, s) = (self.last_h, self.s);
+        let Some(w) = self.ws.as_ref() else {
+            return [T::nan(); 6];
+        };
+        let l = |x: f64| T::lit(x);
+        let f1 = if self.tab.fsal { &w.k[s - 1] } else { &w.f1 };
+        let y0 = y.as_slice()[n];
+        let dy = y_new.as_slice()[n] - y0;
+        let d0 = h * w.k[0].as_slice()[n];
+        let d1 = h * f1.as_slice()[n];
+        let a = dy - d0;
+        let b = d1 - d0;
+        match self.fallback_degree() {
+            5 => {
+                let s1 = h * w.g1.as_slice()[n] - d0;
+                let s2 = h * w.g2.as_slice()[n] - d0;
+                [
+                    y0,
+                    d0,
+                    l(30.0) * a - l(3.25) * b - l(6.75) * s1 - l(13.5) * s2,
+                    l(-110.0) * a + l(12.25) * b + l(33.75) * s1 + l(47.25) * s2,
+                    l(135.0) * a - l(15.75) * b - l(47.25) * s1 - l(54.0) * s2,
+                    l(-54.0) * a + l(6.75) * b + l(20.25) * s1 + l(20.25) * s2,
+                ]
+            }
+            4 => {
+                let c = h * w.fs.as_slice()[n] - d0;
+                [
+                    y0,
+                    d0,
+                    l(12.0) * a - b - l(6.75) * c,
+                    l(-20.0) * a + b + l(13.5) * c,
+                    l(9.0) * a - l(6.75) * c,
+                    T::zero(),
+                ]
+            }
+            _ => [
+                y0,
+                d0,
+                l(3.0) * dy - l(2.0) * d0 - d1,
+                d0 + d1 - l(2.0) * dy,
+                T::zero(),
+                T::zero(),
+            ],
         }
     }
 }
@@ -267,7 +383,9 @@ impl<T: Real, S: State<T>> Stepper<T, S> for ExplicitRk<T, S> {
         !matches!(self.tab.error, ErrorEstimate::None)
     }
     fn dense_order(&self) -> u32 {
-        self.tab.dense.map(|d| d.order).unwrap_or(3)
+        // Without a continuous extension: the fallback interpolant, of
+        // degree (and order) 3, 4 or 5 (see `fallback_coeffs`).
+        self.tab.dense.map(|d| d.order).unwrap_or(self.fallback_degree())
     }
     fn stability_boundary(&self) -> Option<T> {
         Some(T::lit(self.tab.stability_boundary))
@@ -298,8 +416,12 @@ impl<T: Real, S: State<T>> Stepper<T, S> for ExplicitRk<T, S> {
                 ytmp: z.clone(),
                 err: z.clone(),
                 err3: z.clone(),
-                ystiff: z,
+                ystiff: z.clone(),
                 wbuf: vec![T::zero(); nk],
+                f1: z.clone(),
+                fs: z.clone(),
+                g1: z.clone(),
+                g2: z,
             });
         }
         if let Some(w) = self.ws.as_mut() {
@@ -334,6 +456,8 @@ impl<T: Real, S: State<T>> Stepper<T, S> for ExplicitRk<T, S> {
         self.last_t = t;
         self.last_h = h;
         self.extra_done = false;
+        self.f1_done = false;
+        self.fs_done = false;
         let step = Step {
             t,
             y,
@@ -384,7 +508,12 @@ impl<T: Real, S: State<T>> Stepper<T, S> for ExplicitRk<T, S> {
     fn interpolate<F: System<T, S>>(&mut self, sys: &mut F, y: &S, y_new: &S, theta: T, out: &mut S) {
         self.complete_fsal(sys, y_new);
         if self.tab.dense.is_none() {
-            self.hermite(sys, y, y_new, theta, out);
+            self.ensure_fallback(sys, y, y_new);
+            for n in 0..y.dim() {
+                let c = self.fallback_coeffs(y, y_new, n);
+                let v = c.iter().rev().fold(T::zero(), |acc, cm| acc * theta + *cm);
+                out.as_mut_slice()[n] = v;
+            }
             return;
         }
         self.ensure_extra(sys, y);
@@ -405,31 +534,16 @@ impl<T: Real, S: State<T>> Stepper<T, S> for ExplicitRk<T, S> {
         out.clear();
         out.push(y.clone());
         if self.tab.dense.is_none() {
-            // Hermite cubic in powers of theta:
-            // y + th h f0 + th^2 (3 dy - h(2 f0 + f1)) + th^3 (h(f0 + f1) - 2 dy)
-            let (t, h, s, fsal) = (self.last_t, self.last_h, self.s, self.tab.fsal);
-            let Some(w) = self.ws.as_mut() else { return };
-            if !fsal {
-                sys.rhs(t + h, y_new, &mut w.err3);
+            self.ensure_fallback(sys, y, y_new);
+            for _ in 0..self.fallback_degree() {
+                out.push(y.zeros_like());
             }
-            let f1 = if fsal { &w.k[s - 1] } else { &w.err3 };
-            let f0 = &w.k[0];
-            let mut c1 = y.zeros_like();
-            let mut c2 = y.zeros_like();
-            let mut c3 = y.zeros_like();
-            let two = T::lit(2.0);
-            let three = T::lit(3.0);
             for n in 0..y.dim() {
-                let dy = y_new.as_slice()[n] - y.as_slice()[n];
-                let d0 = h * f0.as_slice()[n];
-                let d1 = h * f1.as_slice()[n];
-                c1.as_mut_slice()[n] = d0;
-                c2.as_mut_slice()[n] = three * dy - two * d0 - d1;
-                c3.as_mut_slice()[n] = d0 + d1 - two * dy;
+                let c = self.fallback_coeffs(y, y_new, n);
+                for (j, cj) in out.iter_mut().enumerate().skip(1) {
+                    cj.as_mut_slice()[n] = c[j];
+                }
             }
-            out.push(c1);
-            out.push(c2);
-            out.push(c3);
             return;
         }
         self.ensure_extra(sys, y);
@@ -458,9 +572,13 @@ impl<T: Real, S: State<T>> Stepper<T, S> for ExplicitRk<T, S> {
         self.complete_fsal(sys, y_new);
         let s = self.s;
         let fsal = self.tab.fsal;
+        let f1_done = core::mem::take(&mut self.f1_done);
         let Some(w) = self.ws.as_mut() else { return };
         if fsal && !y_changed {
             w.k.swap(0, s - 1);
+        } else if f1_done && !y_changed {
+            // f(t_new, y_new), evaluated for the fallback interpolant.
+            core::mem::swap(&mut w.k[0], &mut w.f1);
         } else {
             sys.rhs(t_new, y_new, &mut w.k[0]);
         }

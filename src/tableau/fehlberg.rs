@@ -7,8 +7,10 @@
 //! - J. R. Cash, A. H. Karp, "A variable order Runge-Kutta method for initial value problems with
 //!   rapidly varying right-hand sides", ACM TOMS 16 (1990) 201–222, Table 5 (the 5(4) pair).
 //!
-//! Neither pair has a published continuous extension; the engine falls back to the cubic
-//! Hermite interpolant (order 3). Error weights are `e = b - b_hat`.
+//! Neither pair has a published continuous extension; the engine builds one from `f` values
+//! (`ExplicitRk`'s fallback: a quartic Hermite–Birkhoff interpolant of order 4 for RKF45, one
+//! extra evaluation per interpolated step; a quintic of order 5 for Cash–Karp, three extra).
+//! Error weights are `e = b - b_hat`.
 
 use super::{ErrorEstimate, Tableau};
 

@@ -4,7 +4,9 @@
 //! Source: Hairer, Nørsett, Wanner, *Solving ODEs I*, Sect. II.1, Table 1.1
 //! and eq. (1.8)–(1.9). Use them with [`Options::fixed_step`](crate::Options::fixed_step)
 //! or wrapped in step doubling for an error estimate. Without a continuous
-//! extension of their own, dense output is the cubic Hermite interpolant.
+//! extension of their own, dense output is the engine's fallback: the cubic
+//! Hermite interpolant (order 3), for RK4 the quartic Hermite–Birkhoff one
+//! (order 4, one extra evaluation per interpolated step).
 
 use super::{ErrorEstimate, Tableau};
 

@@ -219,6 +219,29 @@ impl Tableau {
                 return bad("stiffness stages must be two stages with equal nodes".into());
             }
         }
+        // Every coefficient finite: a NaN here would surface later as NaN
+        // "from the right-hand side".
+        let mut arrays: Vec<(&str, &[f64])> = vec![("c", self.c), ("b", self.b)];
+        arrays.extend(self.a.iter().map(|r| ("A", *r)));
+        match self.error {
+            ErrorEstimate::None => {}
+            ErrorEstimate::Embedded(e) => arrays.push(("error weights", e)),
+            ErrorEstimate::Combined53 { e5, e3 } => arrays.extend([("e5", e5), ("e3", e3)]),
+        }
+        if let Some(d) = &self.dense {
+            arrays.push(("dense extra_c", d.extra_c));
+            arrays.extend(d.extra_a.iter().map(|r| ("dense extra_a", *r)));
+            arrays.extend(d.b_theta.iter().map(|r| ("dense b_theta", *r)));
+        }
+        if let Some((what, v)) = arrays
+            .iter()
+            .find_map(|(w, r)| r.iter().find(|v| !v.is_finite()).map(|v| (w, v)))
+        {
+            return bad(format!("{what} holds the non-finite coefficient {v}"));
+        }
+        if !(self.stability_boundary.is_finite() && self.pi_beta.is_finite()) {
+            return bad("stability_boundary and pi_beta must be finite".into());
+        }
         Ok(())
     }
 }
