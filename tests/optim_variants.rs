@@ -54,11 +54,18 @@ fn clipped_sgd_momentum_three_steps() {
     let mut r = [1.0, 2.0];
     for (k, g) in gs.iter().enumerate() {
         for i in 0..2 {
-            b[i] = if k == 0 { c[k] * g[i] } else { 0.9 * b[i] + c[k] * g[i] };
+            b[i] = if k == 0 {
+                c[k] * g[i]
+            } else {
+                0.9 * b[i] + c[k] * g[i]
+            };
             r[i] -= 0.1 * b[i];
         }
     }
-    assert!(close(x[0], r[0], 1e-15) && close(x[1], r[1], 1e-15), "{x:?} vs {r:?}");
+    assert!(
+        close(x[0], r[0], 1e-15) && close(x[1], r[1], 1e-15),
+        "{x:?} vs {r:?}"
+    );
     assert_eq!(opt.last_norm(), Some(10.0));
 }
 
@@ -106,7 +113,10 @@ fn optax_rmsprop_three_steps() {
         r -= lr * g / (nu + 1e-8_f64).sqrt();
     }
     assert!(close(x, r, 1e-15), "{x} vs {r}");
-    assert_eq!(<RmsProp<f64, f64> as Optimizer<f64, f64>>::name(&opt), "RMSprop (optax)");
+    assert_eq!(
+        <RmsProp<f64, f64> as Optimizer<f64, f64>>::name(&opt),
+        "RMSprop (optax)"
+    );
     // PyTorch's rule differs at eps = 1e-2: sqrt(v) + eps vs sqrt(v + eps)
     let mut t = RmsProp::new(1.0).eps(1e-2);
     let mut o = RmsProp::new(1.0).eps(1e-2).alpha(0.99).eps_in_sqrt(true);
@@ -145,7 +155,10 @@ fn optax_adagrad_three_steps_and_the_empty_accumulator() {
             r[i] -= lr * g[i] / (s[i] + 1e-7_f64).sqrt();
         }
     }
-    assert!(close(x[0], r[0], 1e-15) && close(x[1], r[1], 1e-15), "{x:?} vs {r:?}");
+    assert!(
+        close(x[0], r[0], 1e-15) && close(x[1], r[1], 1e-15),
+        "{x:?} vs {r:?}"
+    );
     // initial value 0 and a zero gradient: optax's where(s > 0, ..., 0)
     let mut z = Adagrad::optax(lr).initial_accumulator_value(0.0);
     let mut x = [1.0_f64, 1.0];

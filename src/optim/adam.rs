@@ -221,7 +221,11 @@ impl<T: Real, S: State<T>> Optimizer<T, S> for Adam<T, S> {
                     ms[i] = one_m_b1 * d + b1 * ms[i];
                     vs[i] = one_m_b2 * (d * d) + b2 * vs[i];
                     let v_hat = vs[i] / bc2;
-                    vm[i] = if v_hat.is_nan() || v_hat > vm[i] { v_hat } else { vm[i] };
+                    vm[i] = if v_hat.is_nan() || v_hat > vm[i] {
+                        v_hat
+                    } else {
+                        vm[i]
+                    };
                     xs[i] = xs[i] + (-lr) * ((ms[i] / bc1) / (vm[i].sqrt() + eps));
                     continue;
                 }

@@ -204,7 +204,11 @@ impl<T: Real, S: State<T>> Optimizer<T, S> for RmsProp<T, S> {
                 }
                 _ => v,
             };
-            let avg = if optax { (var + eps).sqrt() } else { var.sqrt() + eps };
+            let avg = if optax {
+                (var + eps).sqrt()
+            } else {
+                var.sqrt() + eps
+            };
             match (mom > T::zero(), self.buf.as_mut()) {
                 (true, Some(b)) => {
                     let bi = &mut b.as_mut_slice()[i];
