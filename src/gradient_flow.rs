@@ -751,7 +751,8 @@ impl<T: Real, S: State<T>, F: FnMut(&S, &mut [T])> Metric<T, S> for DenseMetric<
             for k in 0..j {
                 d = d - a[j * n + k] * a[j * n + k];
             }
-            if !(d > T::zero()) || !d.is_finite() {
+            let positive = d > T::zero() && d.is_finite();
+            if !positive {
                 v.as_mut_slice().iter_mut().for_each(|o| *o = T::nan());
                 return;
             }
