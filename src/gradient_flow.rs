@@ -653,3 +653,133 @@ where
         .map(|p| lambda_max(obj, p, opts).map(|e| e.gd_limit()))
         .collect()
 }
+
+/// A metric `P(x)` (symmetric positive definite) for the preconditioned
+/// gradient flow `x' = -P(x)^{-1} grad f(x)`: see
+/// [`Flow::metric`](crate::minimize::Flow::metric). With `P` the Hessian the
+/// flow of a quadratic is `x(t) = x* + e^(-t) (x0 - x*)` in every direction;
+/// with `P` a Fisher information it is the natural-gradient flow.
+pub trait Metric<T: Real, S: State<T>> {
+    /// Overwrites `v` with `P(x)^{-1} v`. A `P` that is not positive
+    /// definite (or not finite) writes NaN, which the step-size control
+    /// rejects and the driver reports as a stall or a divergence.
+    fn apply_inverse(&mut self, x: &S, v: &mut S);
+    /// Whether `P = I` (the plain gradient flow). Default `false`.
+    fn is_identity(&self) -> bool {
+        false
+    }
+}
+
+/// `P = I`: the plain gradient flow.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Euclidean;
+
+impl<T: Real, S: State<T>> Metric<T, S> for Euclidean {
+    fn apply_inverse(&mut self, _x: &S, _v: &mut S) {}
+    fn is_identity(&self) -> bool {
+        true
+    }
+}
+
+/// A diagonal metric from a closure `p(&x, &mut d)` writing the diagonal of
+/// `P(x)` into `d` (every entry must be > 0). The diagonal's buffer is made
+/// on the first call (none for stack states).
+#[derive(Clone)]
+pub struct DiagonalMetric<F, S> {
+    p: F,
+    d: Option<S>,
+}
+
+impl<F, S> DiagonalMetric<F, S> {
+    /// The metric whose diagonal `p` writes.
+    pub fn new(p: F) -> Self {
+        DiagonalMetric { p, d: None }
+    }
+}
+
+impl<F, S> core::fmt::Debug for DiagonalMetric<F, S> {
+    fn fmt(&self, fm: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        fm.write_str("DiagonalMetric")
+    }
+}
+
+impl<T: Real, S: State<T>, F: FnMut(&S, &mut S)> Metric<T, S> for DiagonalMetric<F, S> {
+    fn apply_inverse(&mut self, x: &S, v: &mut S) {
+        if self.d.as_ref().is_some_and(|d| d.dim() != x.dim()) {
+            self.d = None;
+        }
+        let d = self.d.get_or_insert_with(|| x.zeros_like());
+        (self.p)(x, d);
+        for (vi, di) in v.as_mut_slice().iter_mut().zip(d.as_slice()) {
+            *vi = if *di > T::zero() { *vi / *di } else { T::nan() };
+        }
+    }
+}
+
+/// A dense metric from a closure `p(&x, &mut a)` writing `P(x)` row-major
+/// into the `n * n` slice `a`; `P^{-1} v` by an in-place Cholesky
+/// factorisation (the `n * n` buffer is allocated on the first call, never
+/// again for the same `n`).
+#[derive(Clone)]
+pub struct DenseMetric<F, T> {
+    p: F,
+    a: Vec<T>,
+}
+
+impl<F, T> DenseMetric<F, T> {
+    /// The metric whose matrix `p` writes.
+    pub fn new(p: F) -> Self {
+        DenseMetric { p, a: Vec::new() }
+    }
+}
+
+impl<F, T> core::fmt::Debug for DenseMetric<F, T> {
+    fn fmt(&self, fm: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        fm.write_str("DenseMetric")
+    }
+}
+
+impl<T: Real, S: State<T>, F: FnMut(&S, &mut [T])> Metric<T, S> for DenseMetric<F, T> {
+    fn apply_inverse(&mut self, x: &S, v: &mut S) {
+        let n = x.dim();
+        self.a.resize(n * n, T::zero());
+        (self.p)(x, &mut self.a);
+        let a = &mut self.a;
+        // Cholesky P = L L^T, L stored in the lower triangle.
+        for j in 0..n {
+            let mut d = a[j * n + j];
+            for k in 0..j {
+                d = d - a[j * n + k] * a[j * n + k];
+            }
+            let positive = d > T::zero() && d.is_finite();
+            if !positive {
+                v.as_mut_slice().iter_mut().for_each(|o| *o = T::nan());
+                return;
+            }
+            let l = d.sqrt();
+            a[j * n + j] = l;
+            for i in j + 1..n {
+                let mut s = a[i * n + j];
+                for k in 0..j {
+                    s = s - a[i * n + k] * a[j * n + k];
+                }
+                a[i * n + j] = s / l;
+            }
+        }
+        let v = v.as_mut_slice();
+        for i in 0..n {
+            let mut s = v[i];
+            for k in 0..i {
+                s = s - a[i * n + k] * v[k];
+            }
+            v[i] = s / a[i * n + i];
+        }
+        for i in (0..n).rev() {
+            let mut s = v[i];
+            for k in i + 1..n {
+                s = s - a[k * n + i] * v[k];
+            }
+            v[i] = s / a[i * n + i];
+        }
+    }
+}

@@ -129,3 +129,45 @@ fn bad_input_is_an_error() {
         assert_eq!(x1, 1.0);
     }
 }
+
+#[test]
+fn minimisers_through_the_driver_allocate_nothing_per_iteration() {
+    use odestride::gradient_flow::objective;
+    use odestride::minimize::{minimize, Bfgs, Criteria, Fire, Lbfgs, Minimizer};
+    type W = SVector<f64, 2>;
+    // Rosenbrock; the history is off (record_every 0), so a run allocates
+    // only at the start (the L-BFGS memory, the start/end records).
+    let rosen = || {
+        objective(
+            |x: &W| (1.0 - x[0]).powi(2) + 100.0 * (x[1] - x[0] * x[0]).powi(2),
+            |x: &W, g: &mut W| {
+                g[0] = -2.0 * (1.0 - x[0]) - 400.0 * x[0] * (x[1] - x[0] * x[0]);
+                g[1] = 200.0 * (x[1] - x[0] * x[0]);
+            },
+        )
+    };
+    let count = |m: &mut dyn Minimizer<f64, W>, iters: usize| {
+        let crit = Criteria::default().gtol(0.0).max_iter(iters).record_every(0);
+        let before = ALLOCS.load(Ordering::SeqCst);
+        COUNTING.with(|c| c.set(true));
+        let run = minimize(m, rosen(), W::new(-1.2, 1.0), &crit).unwrap();
+        COUNTING.with(|c| c.set(false));
+        (ALLOCS.load(Ordering::SeqCst) - before, run)
+    };
+    let mut methods: Vec<Box<dyn Minimizer<f64, W>>> = vec![
+        Box::new(Lbfgs::new()),
+        Box::new(Bfgs::new()),
+        Box::new(Fire::new(1e-3)),
+    ];
+    for m in methods.iter_mut() {
+        // the same allocations for 5 and for 40 iterations: none per iteration
+        let (a5, _) = count(m.as_mut(), 5);
+        let (a40, run) = count(m.as_mut(), 40);
+        assert_eq!(
+            a5, a40,
+            "{}: {a5} allocations for 5 iterations, {a40} for 40",
+            run.method
+        );
+        assert!(run.f < 24.2, "{}: f = {}", run.method, run.f); // f(x0) = 24.2
+    }
+}

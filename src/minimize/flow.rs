@@ -2,20 +2,24 @@
 
 use super::{param, MinimizeError, Minimizer, Progress};
 use crate::controller::Decision;
-use crate::gradient_flow::Objective;
+use crate::gradient_flow::{Euclidean, Metric, Objective};
 use crate::{ErrorNorm, PiController, Real, State, StepController, Stepper, System, Tolerance};
 
 /// The (optionally preconditioned) gradient-flow system the stepper sees:
 /// `x' = -grad f(x)`.
-struct FlowSys<'a, T, S> {
+struct FlowSys<'a, T, S, M> {
     obj: &'a mut dyn Objective<T, S>,
+    metric: &'a mut M,
 }
 
-impl<T: Real, S: State<T>> System<T, S> for FlowSys<'_, T, S> {
+impl<T: Real, S: State<T>, M: Metric<T, S>> System<T, S> for FlowSys<'_, T, S, M> {
     #[inline]
     fn rhs(&mut self, _t: T, y: &S, dy: &mut S) {
         self.obj.gradient(y, dy);
         dy.as_mut_slice().iter_mut().for_each(|v| *v = -*v);
+        if !self.metric.is_identity() {
+            self.metric.apply_inverse(y, dy);
+        }
     }
 }
 
@@ -63,10 +67,16 @@ impl<T: Real, S: State<T>> System<T, S> for FlowSys<'_, T, S> {
 /// assert_eq!(run.status, Status::MaxIterations); // |g| stalls near 10 * 1e-6
 /// assert!(run.gnorm > 1e-8 && run.gnorm < 1e-4);
 /// ```
+///
+/// [`metric`](Flow::metric) turns it into the preconditioned flow
+/// `x' = -P(x)^{-1} grad f(x)` (a [`Metric`]: diagonal, dense, or your own);
+/// the gradient at each new point is then evaluated with the value (one
+/// combined call instead of one value call).
 #[derive(Debug, Clone)]
-pub struct Flow<T, S, St, C = PiController<T>> {
+pub struct Flow<T, S, St, C = PiController<T>, M = Euclidean> {
     stepper: St,
     ctrl: C,
+    metric: M,
     rtol: T,
     atol: T,
     fixed: Option<T>,
@@ -92,6 +102,7 @@ impl<T: Real, S: State<T>, St: Stepper<T, S>> Flow<T, S, St, PiController<T>> {
         Flow {
             stepper,
             ctrl,
+            metric: Euclidean,
             rtol: T::lit(1e-6),
             atol: T::lit(1e-6),
             fixed: None,
@@ -108,12 +119,35 @@ impl<T: Real, S: State<T>, St: Stepper<T, S>> Flow<T, S, St, PiController<T>> {
     }
 }
 
-impl<T: Real, S: State<T>, St: Stepper<T, S>, C: StepController<T>> Flow<T, S, St, C> {
+impl<T: Real, S: State<T>, St: Stepper<T, S>, C: StepController<T>, M: Metric<T, S>> Flow<T, S, St, C, M> {
+    /// The preconditioned flow `x' = -P(x)^{-1} grad f(x)` with the metric
+    /// `P` (e.g. [`DiagonalMetric`](crate::gradient_flow::DiagonalMetric),
+    /// [`DenseMetric`](crate::gradient_flow::DenseMetric)).
+    pub fn metric<M2: Metric<T, S>>(self, metric: M2) -> Flow<T, S, St, C, M2> {
+        Flow {
+            stepper: self.stepper,
+            ctrl: self.ctrl,
+            metric,
+            rtol: self.rtol,
+            atol: self.atol,
+            fixed: self.fixed,
+            h0: self.h0,
+            h_max: self.h_max,
+            max_rejects: self.max_rejects,
+            h: self.h,
+            t: self.t,
+            y_new: self.y_new,
+            initialised: false,
+            accepted: 0,
+            rejected: 0,
+        }
+    }
     /// Replaces the step-size controller.
-    pub fn controller<C2: StepController<T>>(self, ctrl: C2) -> Flow<T, S, St, C2> {
+    pub fn controller<C2: StepController<T>>(self, ctrl: C2) -> Flow<T, S, St, C2, M> {
         Flow {
             stepper: self.stepper,
             ctrl,
+            metric: self.metric,
             rtol: self.rtol,
             atol: self.atol,
             fixed: self.fixed,
@@ -181,11 +215,23 @@ impl<T: Real, S: State<T>, St: Stepper<T, S>, C: StepController<T>> Flow<T, S, S
     }
 }
 
-impl<T: Real, S: State<T>, St: Stepper<T, S>, C: StepController<T>> Minimizer<T, S> for Flow<T, S, St, C> {
+impl<T: Real, S: State<T>, St: Stepper<T, S>, C: StepController<T>, M: Metric<T, S>> Minimizer<T, S>
+    for Flow<T, S, St, C, M>
+{
     fn name(&self) -> String {
+        let p = if self.metric.is_identity() {
+            ""
+        } else {
+            "preconditioned "
+        };
         match self.fixed {
-            Some(h) => format!("flow {} h={}", self.stepper.name(), h),
-            None => format!("flow {} tol={:e}", self.stepper.name(), self.rtol.to_f64_lossy()),
+            Some(h) => format!("{}flow {} h={}", p, self.stepper.name(), h),
+            None => format!(
+                "{}flow {} tol={:e}",
+                p,
+                self.stepper.name(),
+                self.rtol.to_f64_lossy()
+            ),
         }
     }
     fn start(&mut self, x0: &S, _f0: T, _g0: &S) -> Result<(), MinimizeError> {
@@ -245,7 +291,10 @@ impl<T: Real, S: State<T>, St: Stepper<T, S>, C: StepController<T>> Minimizer<T,
         f: &mut T,
         g: &mut S,
     ) -> Result<Progress<T>, MinimizeError> {
-        let mut sys = FlowSys { obj };
+        let mut sys = FlowSys {
+            obj,
+            metric: &mut self.metric,
+        };
         let norm = ErrorNorm::new(Tolerance::Scalar(self.rtol), Tolerance::Scalar(self.atol), None);
         let h_max = self.h_max.unwrap_or(T::infinity());
         if !self.initialised {
@@ -301,14 +350,18 @@ impl<T: Real, S: State<T>, St: Stepper<T, S>, C: StepController<T>> Minimizer<T,
                     self.t = self.t + h;
                     self.stepper.accept(&mut sys, self.t, y_new, false);
                     core::mem::swap(x, y_new);
-                    for (gi, di) in g
-                        .as_mut_slice()
-                        .iter_mut()
-                        .zip(self.stepper.derivative().as_slice())
-                    {
-                        *gi = -*di;
+                    if sys.metric.is_identity() {
+                        for (gi, di) in g
+                            .as_mut_slice()
+                            .iter_mut()
+                            .zip(self.stepper.derivative().as_slice())
+                        {
+                            *gi = -*di;
+                        }
+                        *f = sys.obj.value(x);
+                    } else {
+                        *f = sys.obj.value_and_gradient(x, g);
                     }
-                    *f = sys.obj.value(x);
                     self.h = h_next.min(h_max);
                     self.accepted += 1;
                     return Ok(Progress::Moved { step: h });

@@ -8,7 +8,9 @@
 //! same stopping rules ([`Criteria`]) to all of them, counts evaluations
 //! through one wrapper and records the same [`Record`] per iteration;
 //! [`compare`] runs several minimisers on one objective and returns a
-//! [`Comparison`] (a table and the curves for plots).
+//! [`Comparison`] (a table and the curves for plots). [`Switching`] runs one
+//! minimiser, then another once a [`SwitchWhen`] criterion fires (Adam, then
+//! L-BFGS).
 //!
 //! ```
 //! use nalgebra::SVector;
@@ -36,6 +38,7 @@ mod fire;
 mod flow;
 mod lbfgs;
 pub mod line_search;
+mod switch;
 pub mod test_functions;
 
 pub use bfgs::Bfgs;
@@ -43,6 +46,7 @@ pub use discrete::Discrete;
 pub use fire::Fire;
 pub use flow::Flow;
 pub use lbfgs::Lbfgs;
+pub use switch::{SwitchWhen, Switching};
 
 use crate::gradient_flow::Objective;
 use crate::optim::OptimError;

@@ -16,6 +16,23 @@ use serde::{Deserialize, Serialize};
 /// ```
 ///
 /// `eps` is added *outside* the square root (default 1e-10).
+///
+/// [`Adagrad::optax`] selects optax's `optax.adagrad` instead (optax 0.2.8,
+/// `scale_by_rss`): `initial_accumulator_value` 0.1 and `eps = 1e-7`
+/// *inside* the root, with optax's guard for an empty accumulator:
+///
+/// ```text
+/// s = d * d + s
+/// x = x - clr * (s > 0 ? d / sqrt(s + eps) : 0)
+/// ```
+///
+/// ```
+/// use odestride::optim::{Adagrad, Optimizer};
+/// let mut opt = Adagrad::optax(0.1);
+/// let mut x = 1.0_f64;
+/// opt.step(&mut x, &0.5).unwrap(); // s = 0.1 + 0.25
+/// assert!((x - (1.0 - 0.1 * 0.5 / (0.35_f64 + 1e-7).sqrt())).abs() < 1e-15);
+/// ```
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Adagrad<T, S> {
     lr: T,
@@ -23,6 +40,8 @@ pub struct Adagrad<T, S> {
     weight_decay: T,
     initial_accumulator_value: T,
     eps: T,
+    #[serde(default)]
+    eps_in_sqrt: bool,
     sum: Option<S>,
     t: usize,
 }
@@ -37,9 +56,25 @@ impl<T: Real, S: State<T>> Adagrad<T, S> {
             weight_decay: T::zero(),
             initial_accumulator_value: T::zero(),
             eps: T::lit(1e-10),
+            eps_in_sqrt: false,
             sum: None,
             t: 0,
         }
+    }
+    /// optax's `optax.adagrad(lr)`: `initial_accumulator_value = 0.1`,
+    /// `eps = 1e-7` inside the square root.
+    pub fn optax(lr: T) -> Self {
+        Self::new(lr)
+            .initial_accumulator_value(T::lit(0.1))
+            .eps(T::lit(1e-7))
+            .eps_in_sqrt(true)
+    }
+    /// Put `eps` inside the square root, `d / sqrt(s + eps)` and 0 where
+    /// `s = 0` (optax), instead of `d / (sqrt(s) + eps)` (PyTorch, the
+    /// default).
+    pub fn eps_in_sqrt(mut self, on: bool) -> Self {
+        self.eps_in_sqrt = on;
+        self
     }
     /// Learning-rate decay (>= 0).
     pub fn lr_decay(mut self, v: T) -> Self {
@@ -69,7 +104,11 @@ impl<T: Real, S: State<T>> Adagrad<T, S> {
 
 impl<T: Real, S: State<T>> Optimizer<T, S> for Adagrad<T, S> {
     fn name(&self) -> &str {
-        "Adagrad"
+        if self.eps_in_sqrt {
+            "Adagrad (optax)"
+        } else {
+            "Adagrad"
+        }
     }
     fn lr(&self) -> T {
         self.lr
@@ -103,16 +142,26 @@ impl<T: Real, S: State<T>> Optimizer<T, S> for Adagrad<T, S> {
         self.t += 1;
         let step = T::lit(self.t as f64);
         let clr = self.lr / (T::one() + (step - T::one()) * self.lr_decay);
-        let (wd, eps) = (self.weight_decay, self.eps);
+        let (wd, eps, optax) = (self.weight_decay, self.eps, self.eps_in_sqrt);
         let s = buffer(&mut self.sum, grad, iav).as_mut_slice();
         for ((xi, gi), si) in x.as_mut_slice().iter_mut().zip(grad.as_slice()).zip(s.iter_mut()) {
             let mut d = *gi;
             if wd != T::zero() {
                 d = d + wd * *xi;
             }
-            *si = *si + d * d;
-            let std = si.sqrt() + eps;
-            *xi = *xi + (-clr) * d / std;
+            if optax {
+                *si = d * d + *si;
+                let u = if *si > T::zero() {
+                    d / (*si + eps).sqrt()
+                } else {
+                    T::zero()
+                };
+                *xi = *xi + (-clr) * u;
+            } else {
+                *si = *si + d * d;
+                let std = si.sqrt() + eps;
+                *xi = *xi + (-clr) * d / std;
+            }
         }
         Ok(())
     }

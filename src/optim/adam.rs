@@ -23,6 +23,18 @@ use serde::{Deserialize, Serialize};
 /// Note PyTorch's placement of `eps`: it is added to the *bias-corrected*
 /// root, `sqrt(v_hat) + eps`, not to `sqrt(v)`.
 ///
+/// [`Adam::amsgrad_optax`] selects optax's `optax.amsgrad` (optax 0.2.8,
+/// `scale_by_amsgrad`, `eps_root = 0`), which keeps the running maximum of
+/// the *bias-corrected* second moment where PyTorch keeps the maximum of the
+/// raw one (the two differ whenever `v` grows while `v / (1 - beta2^t)`
+/// shrinks, typically in the first steps):
+///
+/// ```text
+/// m = (1 - beta1) * d + beta1 * m;   v = (1 - beta2) * d^2 + beta2 * v
+/// vmax = max(vmax, v / (1 - beta2^t))
+/// x = x - lr * (m / (1 - beta1^t)) / (sqrt(vmax) + eps)
+/// ```
+///
 /// ```
 /// use odestride::optim::{Adam, Optimizer};
 /// let mut opt = Adam::new(0.1);
@@ -39,6 +51,8 @@ pub struct Adam<T, S> {
     weight_decay: T,
     decoupled: bool,
     amsgrad: bool,
+    #[serde(default)]
+    amsgrad_corrected: bool,
     m: Option<S>,
     v: Option<S>,
     vmax: Option<S>,
@@ -57,6 +71,7 @@ impl<T: Real, S: State<T>> Adam<T, S> {
             weight_decay: T::zero(),
             decoupled: false,
             amsgrad: false,
+            amsgrad_corrected: false,
             m: None,
             v: None,
             vmax: None,
@@ -74,6 +89,14 @@ impl<T: Real, S: State<T>> Adam<T, S> {
     /// AMSGrad with PyTorch's defaults.
     pub fn amsgrad(lr: T) -> Self {
         Self::new(lr).with_amsgrad(true)
+    }
+    /// optax's `optax.amsgrad(lr)`: AMSGrad on the maximum of the
+    /// bias-corrected second moment (defaults as PyTorch's: betas (0.9,
+    /// 0.999), eps 1e-8).
+    pub fn amsgrad_optax(lr: T) -> Self {
+        let mut a = Self::amsgrad(lr);
+        a.amsgrad_corrected = true;
+        a
     }
     /// The two decay rates, each in [0, 1).
     pub fn betas(mut self, beta1: T, beta2: T) -> Self {
@@ -97,9 +120,14 @@ impl<T: Real, S: State<T>> Adam<T, S> {
         self.decoupled = on;
         self
     }
-    /// Use the running maximum of `v` (AMSGrad).
+    /// Use the running maximum of `v` (AMSGrad, PyTorch's rule: the maximum
+    /// of the raw `v`). Turning it off also turns off
+    /// [`amsgrad_optax`](Adam::amsgrad_optax)'s rule.
     pub fn with_amsgrad(mut self, on: bool) -> Self {
         self.amsgrad = on;
+        if !on {
+            self.amsgrad_corrected = false;
+        }
         self
     }
     /// The first and second moment estimates (after a step).
@@ -110,6 +138,13 @@ impl<T: Real, S: State<T>> Adam<T, S> {
 
 impl<T: Real, S: State<T>> Optimizer<T, S> for Adam<T, S> {
     fn name(&self) -> &str {
+        if self.amsgrad && self.amsgrad_corrected {
+            return if self.decoupled {
+                "AdamW AMSGrad (optax)"
+            } else {
+                "AMSGrad (optax)"
+            };
+        }
         match (self.decoupled, self.amsgrad) {
             (false, false) => "Adam",
             (false, true) => "AMSGrad",
@@ -164,6 +199,7 @@ impl<T: Real, S: State<T>> Optimizer<T, S> for Adam<T, S> {
         let bc2_sqrt = bc2.sqrt();
         let shrink = T::one() - lr * wd;
         let (one_m_b1, one_m_b2) = (T::one() - b1, T::one() - b2);
+        let corrected = self.amsgrad && self.amsgrad_corrected;
         let (Some(m), Some(v)) = (self.m.as_mut(), self.v.as_mut()) else {
             return Ok(());
         };
@@ -178,6 +214,20 @@ impl<T: Real, S: State<T>> Optimizer<T, S> for Adam<T, S> {
                     xs[i] = xs[i] * shrink;
                 } else {
                     d = d + wd * xs[i];
+                }
+            }
+            if corrected {
+                if let Some(vm) = vmax.as_mut() {
+                    ms[i] = one_m_b1 * d + b1 * ms[i];
+                    vs[i] = one_m_b2 * (d * d) + b2 * vs[i];
+                    let v_hat = vs[i] / bc2;
+                    vm[i] = if v_hat.is_nan() || v_hat > vm[i] {
+                        v_hat
+                    } else {
+                        vm[i]
+                    };
+                    xs[i] = xs[i] + (-lr) * ((ms[i] / bc1) / (vm[i].sqrt() + eps));
+                    continue;
                 }
             }
             ms[i] = lerp(ms[i], d, one_m_b1);

@@ -22,6 +22,14 @@
 //! assert!((x[0] - 3.0).abs() < 1e-3 && (x[1] + 1.0).abs() < 1e-3);
 //! ```
 //!
+//! Gradient clipping (by global norm or by value, as
+//! `torch.nn.utils.clip_grad_norm_` / `clip_grad_value_`) and PyTorch's
+//! `maximize=True` wrap any optimiser: [`Transformed`]. Besides PyTorch's
+//! rules, optax's variants are selectable where the two libraries differ:
+//! [`RmsProp::optax`] and [`Adagrad::optax`] (epsilon inside the square
+//! root) and [`Adam::amsgrad_optax`] (maximum of the bias-corrected second
+//! moment).
+//!
 //! Gradient descent proper is [`Sgd`] with the defaults, which is explicit
 //! Euler on the gradient flow (see [`gradient_flow`](crate::gradient_flow)).
 
@@ -31,6 +39,7 @@ mod adam;
 mod rmsprop;
 pub mod schedule;
 mod sgd;
+mod transform;
 
 pub use adabelief::AdaBelief;
 pub use adagrad::Adagrad;
@@ -38,6 +47,7 @@ pub use adam::Adam;
 pub use rmsprop::RmsProp;
 pub use schedule::{LrSchedule, Scheduled};
 pub use sgd::Sgd;
+pub use transform::{clip_grad_norm, clip_grad_value, Transformed};
 
 use crate::{Real, State};
 

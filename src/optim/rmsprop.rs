@@ -18,6 +18,25 @@ use serde::{Deserialize, Serialize};
 ///
 /// `eps` is added *outside* the square root (default 1e-8); there is no bias
 /// correction; all buffers start at zero.
+///
+/// [`RmsProp::optax`] selects optax's `optax.rmsprop` instead (optax 0.2.8,
+/// `scale_by_rms` / `scale_by_stddev` with `eps_in_sqrt=True`, its default):
+/// `alpha` (optax's `decay`) 0.9 and `eps` *inside* the root,
+///
+/// ```text
+/// v = (1 - alpha) * d^2 + alpha * v
+/// centered:  m = (1 - alpha) * d + alpha * m;  a = sqrt(v - m^2 + eps)
+/// otherwise: a = sqrt(v + eps)
+/// x = x - lr * d / a          (momentum: b = momentum * b + d / a; x = x - lr * b)
+/// ```
+///
+/// ```
+/// use odestride::optim::{Optimizer, RmsProp};
+/// let mut opt = RmsProp::optax(0.01);
+/// let mut x = 1.0_f64;
+/// opt.step(&mut x, &2.0).unwrap(); // v = 0.1 * 4
+/// assert!((x - (1.0 - 0.01 * 2.0 / (0.4_f64 + 1e-8).sqrt())).abs() < 1e-15);
+/// ```
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct RmsProp<T, S> {
     lr: T,
@@ -26,6 +45,8 @@ pub struct RmsProp<T, S> {
     weight_decay: T,
     momentum: T,
     centered: bool,
+    #[serde(default)]
+    eps_in_sqrt: bool,
     sq: Option<S>,
     gavg: Option<S>,
     buf: Option<S>,
@@ -43,11 +64,24 @@ impl<T: Real, S: State<T>> RmsProp<T, S> {
             weight_decay: T::zero(),
             momentum: T::zero(),
             centered: false,
+            eps_in_sqrt: false,
             sq: None,
             gavg: None,
             buf: None,
             t: 0,
         }
+    }
+    /// optax's `optax.rmsprop(lr)`: `alpha = 0.9`, `eps = 1e-8` inside the
+    /// square root.
+    pub fn optax(lr: T) -> Self {
+        Self::new(lr).alpha(T::lit(0.9)).eps_in_sqrt(true)
+    }
+    /// Put `eps` inside the square root, `sqrt(v + eps)` (optax), instead of
+    /// `sqrt(v) + eps` (PyTorch, the default). With it the moment updates
+    /// use optax's order of operations, `(1 - alpha) d^2 + alpha v`.
+    pub fn eps_in_sqrt(mut self, on: bool) -> Self {
+        self.eps_in_sqrt = on;
+        self
     }
     /// Smoothing constant of the squared-gradient average (in [0, 1]).
     pub fn alpha(mut self, v: T) -> Self {
@@ -78,10 +112,11 @@ impl<T: Real, S: State<T>> RmsProp<T, S> {
 
 impl<T: Real, S: State<T>> Optimizer<T, S> for RmsProp<T, S> {
     fn name(&self) -> &str {
-        if self.centered {
-            "RMSprop centered"
-        } else {
-            "RMSprop"
+        match (self.centered, self.eps_in_sqrt) {
+            (false, false) => "RMSprop",
+            (true, false) => "RMSprop centered",
+            (false, true) => "RMSprop (optax)",
+            (true, true) => "RMSprop centered (optax)",
         }
     }
     fn lr(&self) -> T {
@@ -123,6 +158,7 @@ impl<T: Real, S: State<T>> Optimizer<T, S> for RmsProp<T, S> {
         check_dims(x, grad, self.sq.as_ref())?;
         let (lr, eps, wd, mom) = (self.lr, self.eps, self.weight_decay, self.momentum);
         let one_m_a = T::one() - a;
+        let optax = self.eps_in_sqrt;
         let n = x.dim();
         // Buffers of x's shape, made on the first step (no-ops afterwards).
         buffer(&mut self.sq, grad, T::zero());
@@ -145,17 +181,34 @@ impl<T: Real, S: State<T>> Optimizer<T, S> for RmsProp<T, S> {
             let mut v = T::zero();
             if let Some(sq) = self.sq.as_mut() {
                 let s = &mut sq.as_mut_slice()[i];
-                *s = *s * a + one_m_a * d * d;
+                *s = if optax {
+                    one_m_a * (d * d) + a * *s
+                } else {
+                    *s * a + one_m_a * d * d
+                };
                 v = *s;
             }
-            let avg = match (self.centered, self.gavg.as_mut()) {
+            let var = match (self.centered, self.gavg.as_mut()) {
                 (true, Some(ga)) => {
                     let m = &mut ga.as_mut_slice()[i];
-                    *m = lerp(*m, d, one_m_a);
-                    (v + (-*m) * *m).sqrt()
+                    *m = if optax {
+                        one_m_a * d + a * *m
+                    } else {
+                        lerp(*m, d, one_m_a)
+                    };
+                    if optax {
+                        v - *m * *m
+                    } else {
+                        v + (-*m) * *m
+                    }
                 }
-                _ => v.sqrt(),
-            } + eps;
+                _ => v,
+            };
+            let avg = if optax {
+                (var + eps).sqrt()
+            } else {
+                var.sqrt() + eps
+            };
             match (mom > T::zero(), self.buf.as_mut()) {
                 (true, Some(b)) => {
                     let bi = &mut b.as_mut_slice()[i];
