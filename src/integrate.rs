@@ -574,6 +574,7 @@ impl<'o, T: Real, S: State<T>> Run<'o, T, S> {
             }
             // Monitors see the accepted step; they may project or stop.
             let stiffness = stepper.stiffness_estimate();
+            let stiffness_signed = stepper.stiffness_estimate_signed();
             let mut changed = false;
             let mut stop = None;
             // The user's monitors, then the built-in detectors (a direct
@@ -590,6 +591,7 @@ impl<'o, T: Real, S: State<T>> Run<'o, T, S> {
                     h,
                     err,
                     stiffness,
+                    stiffness_signed,
                     y: &mut self.y_new,
                 };
                 match m.accepted(&mut acc) {

@@ -358,6 +358,9 @@ impl<T: Real, S: State<T>> Stepper<T, S> for MethodStepper<T, S> {
     fn stiffness_estimate(&self) -> Option<T> {
         delegate!(self, s => s.stiffness_estimate())
     }
+    fn stiffness_estimate_signed(&self) -> Option<T> {
+        delegate!(self, s => s.stiffness_estimate_signed())
+    }
     fn is_implicit(&self) -> bool {
         delegate!(self, s => s.is_implicit())
     }

@@ -148,6 +148,16 @@ pub trait Stepper<T: Real, S: State<T>> {
     fn stiffness_estimate(&self) -> Option<T> {
         None
     }
+    /// The signed companion of [`stiffness_estimate`](Stepper::stiffness_estimate):
+    /// the Rayleigh quotient of the same stage differences, an estimate of
+    /// `h Re(lambda)` (of `h lambda` for a real dominant eigenvalue).
+    /// Negative when the dominant mode decays (stiffness: the step is held at
+    /// the stability boundary `h lambda ~ -B`), positive when it grows (e.g.
+    /// close to a finite-time singularity, where `|h lambda|` can exceed `B`
+    /// at loose tolerances without any instability). The default is `None`.
+    fn stiffness_estimate_signed(&self) -> Option<T> {
+        None
+    }
     /// Whether the method is implicit (solves with a Jacobian); the
     /// stiffness detector has nothing to say about such methods.
     fn is_implicit(&self) -> bool {
