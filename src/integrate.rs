@@ -141,6 +141,10 @@ impl<'m, T: Real, S: State<T>, St: Stepper<T, S>, C: StepController<T>> Integrat
         t_end: T,
         y0: S,
     ) -> Result<Solution<T, S>, SolveFailure<T, S>> {
+        // A method that chooses its engine by tolerance does so first (its
+        // name and boundary follow the choice).
+        self.stepper
+            .set_tolerances(&self.options.rtol, &self.options.atol);
         let name = self.stepper.name().to_string();
         let fail = |error: SolveError| SolveFailure {
             error,
@@ -169,6 +173,7 @@ impl<'m, T: Real, S: State<T>, St: Stepper<T, S>, C: StepController<T>> Integrat
             &mut self.events,
         );
         run.sol.diagnostics = builtin.diagnostics();
+        run.sol.diagnostics.switching = self.stepper.switching();
         let lin = self.stepper.linear_counts();
         let st = &mut run.sol.stats;
         (st.njev, st.nfev_jac, st.nlu, st.nsolve) = (lin.njev, lin.nfev_jac, lin.nlu, lin.nsolve);
