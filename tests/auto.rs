@@ -37,7 +37,8 @@ fn stiff_problems_switch_within_the_transient_and_meet_the_references() {
     for rtol in [1e-4, 1e-6, 1e-8, 1e-10] {
         let o = Options::default().rtol(rtol).save(SaveMode::FinalOnly);
         // (name, first switch, bound on it, error ratio, report)
-        let mut rows: Vec<(&str, f64, f64, f64, SwitchReport<f64>, String)> = Vec::new();
+        type Row = (&'static str, f64, f64, f64, SwitchReport<f64>, String);
+        let mut rows: Vec<Row> = Vec::new();
         let s = Integrator::new(auto())
             .options(o.clone().atol_per_component(Rober.atol(rtol).to_vec()))
             .solve(Rober.system(), 0.0, Rober::T_END, Rober.y0())
@@ -281,8 +282,7 @@ fn stiffness_that_comes_and_goes_is_switched_both_ways() {
     let engine_at = |t: f64| {
         r.switches
             .iter()
-            .filter(|s| s.t <= t)
-            .last()
+            .rfind(|s| s.t <= t)
             .map_or(SwitchDirection::ToExplicit, |s| s.direction)
     };
     // Not stiff near mu = 1 (t = 0, 10, 20), implicit in the stiff middle of
