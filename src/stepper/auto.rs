@@ -1,51 +1,4 @@
-//! Automatic stiffness switching: an explicit pair while the problem is not
-//! stiff, a Rosenbrock method while it is.
-//!
-//! [`AutoSwitch`] owns an [`ExplicitRk`] and a [`Rosenbrock`] and is itself a
-//! [`Stepper`]: the driver, the step-size controller, dense output, `save_at`,
-//! events and monitors see one method whose steps happen to come from two
-//! engines. Each step's interpolant comes from the engine that made the step,
-//! the controller's history carries over (the driver asks
-//! [`error_order`](Stepper::error_order) on every attempt, so the exponent
-//! follows the engine), and the statistics add up. See `docs/stiff.md`,
-//! "Automatic switching".
-//!
-//! **To the implicit method.** The explicit pair estimates `|h lambda|` on
-//! every step (Hairer's test, [`Stepper::stiffness_estimate`]) with the sign
-//! of `h Re lambda` ([`Stepper::stiffness_estimate_signed`]). A step is *at
-//! the boundary* when `|h lambda| >= stiff_threshold * B` (default `0.98 B`,
-//! `B` the pair's real stability boundary) and the mode is not a growing one.
-//! After [`stiff_steps`](AutoConfig::stiff_steps) such accepted steps (default
-//! 5; [`reset_after`](AutoConfig::reset_after) = 3 steps in a row below the
-//! threshold start the count afresh) the step is bounded by stability, not
-//! accuracy, and the Rosenbrock method takes over at the next step. One step
-//! needs no count: an attempt that *passes* the error test at
-//! `|h lambda| >= unstable_threshold * B` (default `1.2 B`) with a decaying
-//! mode is beyond the boundary, so a stiff component below the tolerance is
-//! being amplified (ROBER at loose tolerances sends `y2` negative this way,
-//! and the ODE blows up from there). That attempt is thrown away and redone
-//! by the Rosenbrock method from the same point with the same `h`.
-//!
-//! **Back to the explicit pair.** While implicit, every accepted step
-//! estimates the spectral radius `rho(J)` of the Rosenbrock method's Jacobian
-//! (at the step's start) by [`power_iterations`](AutoConfig::power_iterations)
-//! warm-started power iterations. When `h rho(J) <= nonstiff_fraction * B`
-//! (default `0.5 B`) for [`nonstiff_steps`](AutoConfig::nonstiff_steps)
-//! accepted steps in a row (default 5), the explicit pair could take the same
-//! steps without its stability region binding, and it takes over. The gap
-//! between `0.98 B` and `0.5 B` and the step counts are the hysteresis that
-//! keeps the method from flip-flopping.
-//!
-//! **Hand-over.** On a switch the new engine receives `f(t, y)` at the
-//! current point from the old one (no extra evaluation); the Rosenbrock
-//! method evaluates its Jacobian there on its first attempt. Both engines are
-//! set up in [`init`](Stepper::init) (the only allocation); a solve with stack
-//! states allocates nothing per step.
-//!
-//! **Records.** Every switch (time, direction, the estimate that triggered
-//! it) and the work of each engine (accepted steps, attempts, evaluations of
-//! `f` while it was active) are reported by [`Stepper::switching`] and land
-//! in [`Diagnostics::switching`](crate::detect::Diagnostics::switching).
+//! Automatic stiffness switching: [`AutoSwitch`].
 
 use crate::controller::Limits;
 use crate::norm::Tolerance;
@@ -57,7 +10,7 @@ use crate::{ErrorNorm, ExplicitRk, Real, Rosenbrock, Stepper, System};
 use serde::{Deserialize, Serialize};
 use std::borrow::Cow;
 
-/// Settings of [`AutoSwitch`] (see the [module docs](self)).
+/// Settings of [`AutoSwitch`] (the rules are described there).
 ///
 /// ```
 /// use odestride::stepper::AutoConfig;
@@ -266,8 +219,60 @@ const SELECTION: [(f64, &Tableau, &RosenbrockTableau, &str); 2] = [
     ),
 ];
 
-/// An explicit Runge–Kutta pair and a Rosenbrock method with automatic
-/// switching between them on stiffness (see the [module docs](self)).
+/// Automatic stiffness switching: an explicit pair while the problem is not
+/// stiff, a Rosenbrock method while it is.
+///
+/// [`AutoSwitch`] owns an [`ExplicitRk`] and a [`Rosenbrock`] and is itself a
+/// [`Stepper`]: the driver, the step-size controller, dense output, `save_at`,
+/// events and monitors see one method whose steps happen to come from two
+/// engines. Each step's interpolant comes from the engine that made the step,
+/// the controller's history carries over (the driver asks
+/// [`error_order`](Stepper::error_order) on every attempt, so the exponent
+/// follows the engine), and the statistics add up. See `docs/stiff.md`,
+/// "Automatic switching".
+///
+/// **To the implicit method.** The explicit pair estimates `|h lambda|` on
+/// every step ([`Stepper::stiffness_estimate`]: Hairer's test for DP5 and
+/// DOP853, in the error test's norm) with the sign
+/// of `h Re lambda` ([`Stepper::stiffness_estimate_signed`]). A step is *at
+/// the boundary* when `|h lambda| >= theta B` (`B` the pair's real stability
+/// boundary) and the mode is not a growing one; `theta` is `0.98` at loose
+/// tolerances and falls to `0.5` at tight ones (see
+/// [`stiff_threshold`](AutoConfig::stiff_threshold)). After
+/// [`stiff_steps`](AutoConfig::stiff_steps) such accepted steps (default 5;
+/// [`reset_after`](AutoConfig::reset_after) = 3 steps in a row below the
+/// threshold start the count afresh) the step is bounded by stability, not
+/// accuracy, and the Rosenbrock method takes over at the next step. One step
+/// needs no count: an attempt that *passes* the error test at
+/// `|h lambda| >= unstable_threshold * B` (default `1.2 B`) with a decaying
+/// mode is beyond the boundary, so a stiff component below the tolerance is
+/// being amplified (ROBER at loose tolerances sends `y2` negative this way,
+/// and the ODE blows up from there). That attempt is thrown away and redone
+/// by the Rosenbrock method from the same point with the same `h`.
+///
+/// **Back to the explicit pair.** While implicit, every accepted step
+/// estimates the spectral radius `rho(J)` of the Rosenbrock method's Jacobian
+/// (at the step's start) by [`power_iterations`](AutoConfig::power_iterations)
+/// warm-started power iterations. When `h rho(J) <= nonstiff_fraction *
+/// theta B` (default half the threshold) for
+/// [`nonstiff_steps`](AutoConfig::nonstiff_steps) accepted steps in a row
+/// (default 5), the explicit pair could take the same steps well inside its
+/// threshold, and it takes over. The gap between the two thresholds and the
+/// step counts are the hysteresis; on top of it the count of calm steps
+/// doubles after an explicit phase that ends quickly, and the count of
+/// boundary steps doubles after an implicit phase that gained nothing (see
+/// [`gain`](AutoConfig::gain)), so the method does not flip-flop.
+///
+/// **Hand-over.** On a switch the new engine receives `f(t, y)` at the
+/// current point from the old one (no extra evaluation); the Rosenbrock
+/// method evaluates its Jacobian there on its first attempt. Both engines are
+/// set up in [`init`](Stepper::init) (the only allocation); a solve with stack
+/// states allocates nothing per step.
+///
+/// **Records.** Every switch (time, direction, the estimate that triggered
+/// it) and the work of each engine (accepted steps, attempts, evaluations of
+/// `f` while it was active) are reported by [`Stepper::switching`] and land
+/// in [`Diagnostics::switching`](crate::detect::Diagnostics::switching).
 ///
 /// ```
 /// use odestride::stepper::{AutoSwitch, SwitchDirection};
