@@ -143,6 +143,10 @@ impl<'m, T: Real, S: State<T>, St: Stepper<T, S>, C: StepController<T>> Integrat
         t_end: T,
         y0: S,
     ) -> Result<Solution<T, S>, SolveFailure<T, S>> {
+        // A method that chooses its engine by tolerance does so first (its
+        // name and boundary follow the choice).
+        self.stepper
+            .set_tolerances(&self.options.rtol, &self.options.atol);
         let name = self.stepper.name().to_string();
         let checked = validate(&self.options, t0, t_end, &y0)
             .and_then(|()| crate::event::validate(&self.events))
@@ -181,6 +185,7 @@ impl<'m, T: Real, S: State<T>, St: Stepper<T, S>, C: StepController<T>> Integrat
             &mut self.events,
         );
         run.sol.diagnostics = builtin.diagnostics();
+        run.sol.diagnostics.switching = self.stepper.switching();
         let lin = self.stepper.linear_counts();
         let st = &mut run.sol.stats;
         (st.njev, st.nfev_jac, st.nlu, st.nsolve) = (lin.njev, lin.nfev_jac, lin.nlu, lin.nsolve);
@@ -900,6 +905,7 @@ impl<'o, T: Real, S: State<T>> Run<'o, T, S> {
                 self.raw.as_mut_slice().copy_from_slice(self.y_new.as_slice());
             }
             let stiffness = stepper.stiffness_estimate();
+            let stiffness_signed = stepper.stiffness_estimate_signed();
             let mut changed = false;
             let mut stop = None;
             let n_user = monitors.len();
@@ -917,6 +923,7 @@ impl<'o, T: Real, S: State<T>> Run<'o, T, S> {
                     h,
                     err,
                     stiffness,
+                    stiffness_signed,
                     y: &mut self.y_new,
                 };
                 let after = m.accepted(&mut acc);

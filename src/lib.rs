@@ -67,5 +67,5 @@ pub use options::{Options, SaveMode};
 pub use real::Real;
 pub use solution::{DenseOutput, EventRecord, Solution, Stats, Status};
 pub use state::State;
-pub use stepper::{ExplicitRk, Rosenbrock, StepDoubling, Stepper};
+pub use stepper::{AutoSwitch, ExplicitRk, Rosenbrock, StepDoubling, Stepper};
 pub use system::System;

@@ -19,7 +19,7 @@
 //! assert!("dopri8".parse::<Method>().unwrap_err().to_string().contains("vern9"));
 //! ```
 
-use crate::stepper::StepDoubling;
+use crate::stepper::{AutoSwitch, StepDoubling};
 use crate::tableau::{self, RosenbrockTableau, Tableau};
 use crate::{ErrorNorm, ExplicitRk, Real, Rosenbrock, State, Stepper, System};
 use core::fmt;
@@ -92,6 +92,18 @@ pub enum Method {
     /// problems, the default implicit choice.
     #[serde(rename = "rodas5p")]
     Rodas5p,
+    /// The default: an explicit pair chosen by tolerance (BS3, DP5, DOP853)
+    /// that switches to Rodas5P while the problem is stiff and back when it
+    /// is not ([`AutoSwitch::auto`](crate::stepper::AutoSwitch::auto)).
+    #[serde(rename = "auto")]
+    Auto,
+}
+
+impl Default for Method {
+    /// [`Method::Auto`].
+    fn default() -> Self {
+        Method::Auto
+    }
 }
 
 /// A name that is not a [`Method`].
@@ -106,7 +118,7 @@ pub struct UnknownMethod {
 
 impl Method {
     /// All methods, in the order of [`Method::name`]'s table.
-    pub const ALL: [Method; 20] = [
+    pub const ALL: [Method; 21] = [
         Method::Euler,
         Method::Midpoint,
         Method::Heun,
@@ -127,6 +139,7 @@ impl Method {
         Method::Rosenbrock23,
         Method::Rodas4,
         Method::Rodas5p,
+        Method::Auto,
     ];
 
     /// The canonical name (as accepted by `FromStr` and used by serde).
@@ -152,6 +165,7 @@ impl Method {
             Method::Rosenbrock23 => "rosenbrock23",
             Method::Rodas4 => "rodas4",
             Method::Rodas5p => "rodas5p",
+            Method::Auto => "auto",
         }
     }
 
@@ -173,7 +187,7 @@ impl Method {
             Method::Vern7 => &tableau::VERNER_76,
             Method::Dop853 => &tableau::DORMAND_PRINCE_853,
             Method::Vern9 => &tableau::VERNER_98,
-            Method::Rosenbrock23 | Method::Rodas4 | Method::Rodas5p => return None,
+            Method::Rosenbrock23 | Method::Rodas4 | Method::Rodas5p | Method::Auto => return None,
         })
     }
 
@@ -189,8 +203,12 @@ impl Method {
     }
 
     /// Order of the propagated solution (step doubling with Richardson
-    /// extrapolation counts one more than its base method).
+    /// extrapolation counts one more than its base method; for `auto` that
+    /// of its default explicit pair, DP5, before a tolerance chose one).
     pub fn order(self) -> u32 {
+        if self == Method::Auto {
+            return 5;
+        }
         match (self.tableau(), self.rosenbrock_tableau()) {
             (Some(t), _) => t.order + u32::from(self == Method::Rk4Richardson),
             (None, Some(r)) => r.order,
@@ -206,7 +224,8 @@ impl Method {
     /// Whether the method estimates its error (and so can choose its own steps); the others
     /// need [`Options::fixed_step`](crate::Options::fixed_step).
     pub fn is_adaptive(self) -> bool {
-        self.is_step_doubling()
+        self == Method::Auto
+            || self.is_step_doubling()
             || self.is_implicit()
             || self
                 .tableau()
@@ -223,6 +242,9 @@ impl Method {
 
     /// Builds the stepper.
     pub fn stepper<T: Real, S: State<T>>(self) -> MethodStepper<T, S> {
+        if self == Method::Auto {
+            return MethodStepper::Auto(Box::default());
+        }
         if let Some(r) = self.rosenbrock_tableau() {
             return MethodStepper::Rosenbrock(Rosenbrock::new(r));
         }
@@ -283,6 +305,8 @@ pub enum MethodStepper<T: Real, S: State<T>> {
     Doubling(StepDoubling<T, S>),
     /// A Rosenbrock (linearly implicit) method.
     Rosenbrock(Rosenbrock<T, S>),
+    /// Automatic switching between an explicit pair and a Rosenbrock method.
+    Auto(Box<AutoSwitch<T, S>>),
 }
 
 macro_rules! delegate {
@@ -291,6 +315,7 @@ macro_rules! delegate {
             MethodStepper::Rk($s) => $e,
             MethodStepper::Doubling($s) => $e,
             MethodStepper::Rosenbrock($s) => $e,
+            MethodStepper::Auto($s) => $e,
         }
     };
 }
@@ -322,6 +347,9 @@ impl<T: Real, S: State<T>> Stepper<T, S> for MethodStepper<T, S> {
     }
     fn default_predictive(&self) -> bool {
         delegate!(self, s => s.default_predictive())
+    }
+    fn set_tolerances(&mut self, rtol: &crate::Tolerance<T>, atol: &crate::Tolerance<T>) {
+        delegate!(self, s => s.set_tolerances(rtol, atol))
     }
     fn init<F: System<T, S>>(&mut self, sys: &mut F, t0: T, y0: &S) {
         delegate!(self, s => s.init(sys, t0, y0))
@@ -358,6 +386,9 @@ impl<T: Real, S: State<T>> Stepper<T, S> for MethodStepper<T, S> {
     fn stiffness_estimate(&self) -> Option<T> {
         delegate!(self, s => s.stiffness_estimate())
     }
+    fn stiffness_estimate_signed(&self) -> Option<T> {
+        delegate!(self, s => s.stiffness_estimate_signed())
+    }
     fn is_implicit(&self) -> bool {
         delegate!(self, s => s.is_implicit())
     }
@@ -366,5 +397,8 @@ impl<T: Real, S: State<T>> Stepper<T, S> for MethodStepper<T, S> {
     }
     fn attempt_issue(&self) -> Option<crate::stepper::AttemptIssue> {
         delegate!(self, s => s.attempt_issue())
+    }
+    fn switching(&self) -> Option<crate::stepper::SwitchReport<T>> {
+        delegate!(self, s => s.switching())
     }
 }

@@ -65,6 +65,10 @@ pub struct AcceptedStep<'a, T, S> {
     /// The stepper's estimate of `|h lambda|` for the dominant eigenvalue, if
     /// it has one (see [`Stepper::stiffness_estimate`](crate::Stepper::stiffness_estimate)).
     pub stiffness: Option<T>,
+    /// Its signed companion, an estimate of `h Re(lambda)`: negative for a
+    /// decaying (stiff) mode, positive for growth (see
+    /// [`Stepper::stiffness_estimate_signed`](crate::Stepper::stiffness_estimate_signed)).
+    pub stiffness_signed: Option<T>,
     /// The accepted state; a monitor may modify it (a projection), then it
     /// must return [`AfterStep::Modified`].
     pub y: &'a mut S,

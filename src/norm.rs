@@ -143,6 +143,31 @@ impl<T: Real> ErrorNorm<T> {
         acc
     }
 
+    /// `sum_i (w_i a_i / sc_i) (w_i b_i / sc_i)`: the inner product whose
+    /// square norm is [`sum_sq`](ErrorNorm::sum_sq).
+    pub(crate) fn dot(&self, y: &[T], y_new: &[T], a: &[T], b: &[T]) -> T {
+        let mut acc = T::zero();
+        for i in 0..a.len() {
+            let mut w = T::one() / self.scale(i, y[i], y_new[i]);
+            if let Some(ws) = &self.weights {
+                w = w * ws[i];
+            }
+            acc = acc + (a[i] * w) * (b[i] * w);
+        }
+        acc
+    }
+
+    /// `out_i = w_i / sc_i`, the factors of the scaled norm.
+    pub(crate) fn inverse_scales(&self, y: &[T], y_new: &[T], out: &mut [T]) {
+        for (i, o) in out.iter_mut().enumerate() {
+            let mut w = T::one() / self.scale(i, y[i], y_new[i]);
+            if let Some(ws) = &self.weights {
+                w = w * ws[i];
+            }
+            *o = w;
+        }
+    }
+
     /// Two sums of squares over the same scales (for combined estimators).
     #[inline]
     pub fn sum_sq_pair(&self, y: &[T], y_new: &[T], e1: &[T], e2: &[T]) -> (T, T) {

@@ -103,6 +103,33 @@ pub enum Status<T> {
         /// Size of the last accepted step.
         h_last: T,
     },
+    /// The numerical solution diverged after steps at the explicit method's
+    /// stability boundary: a numerical instability, not (as far as the
+    /// integration can tell) a singularity of the problem. The
+    /// [blow-up detector](crate::detect::BlowUpDetector) reports this instead
+    /// of [`BlowUp`](Status::BlowUp) when the accepted steps just before the
+    /// divergence were at `|h lambda| >= 0.75 B` with a decaying mode (the
+    /// stepper's stiffness estimate against its stability boundary `B`; see
+    /// [`crate::detect::blowup`], "Blow-up or instability"): the problem is stiff
+    /// there, the explicit method let a fast mode grow, and the trajectory left
+    /// the true solution before it ran off to infinity (e.g. ROBER at loose
+    /// tolerances with any explicit pair). Solve it with an implicit method
+    /// (`Rosenbrock::rodas5p()`, `Method::Rodas5p`) or with `Method::Auto`,
+    /// which switches to one when the step is held at the boundary. The fit of
+    /// the divergence is in
+    /// [`Diagnostics::blowup`](crate::detect::Diagnostics::blowup).
+    Unstable {
+        /// Where the diverging numerical solution would reach infinity.
+        t_singular: T,
+        /// The last accepted step at the boundary before the divergence.
+        t_boundary: T,
+        /// The largest `|h lambda|` estimate of the steps before the divergence.
+        h_lambda: T,
+        /// The method's stability boundary `B`.
+        boundary: T,
+        /// Time of the last accepted step (the solution's last state is there).
+        t_last: T,
+    },
     /// The [stiffness detector](crate::detect::StiffnessDetector) found
     /// sustained stiffness and was set to stop
     /// ([`StiffnessConfig::stop`](crate::detect::StiffnessConfig::stop)).

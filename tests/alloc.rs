@@ -7,7 +7,7 @@
 //! periodic problem); the two allocation counts must be equal while the long
 //! run takes more than 5 times as many steps. Covered: every method
 //! (`ExplicitRk` constructors, `StepDoubling`, the run-time `MethodStepper` for
-//! every `Method`), every built-in controller, every monitor type, events, the
+//! every `Method`, the switching `AutoSwitch` switching both ways), every built-in controller, every monitor type, events, the
 //! built-in detectors on and off, and `SVector`, array and scalar states.
 mod common;
 use common::*;
@@ -689,6 +689,47 @@ fn implicit(t: &mut Table) {
     );
 }
 
+/// The switching composite (`AutoSwitch`, `Method::Auto`) on Van der Pol with
+/// a damping that sweeps 1 ... 1e5 ... 1 every 10 time units: both engines,
+/// switches both ways in every period (more than the 64 recorded in the long
+/// run), dense-output events across the switches; `SVector<f64, 2>`, and a
+/// scalar stiff problem that switches once.
+fn switching(t: &mut Table) {
+    use odestride::stepper::AutoSwitch;
+    fn vdp_mu(t: f64, y: &V2, dy: &mut V2) {
+        let mu = 10f64.powf(2.5 * (1.0 - (TAU * t / 10.0).cos()));
+        dy[0] = y[1];
+        dy[1] = mu * ((1.0 - y[0] * y[0]) * y[1] - y[0]);
+    }
+    t.case(
+        "AutoSwitch::auto / VdP mu(t), switching both ways",
+        Growth::None,
+        &|p| {
+            let integ = Integrator::new(AutoSwitch::auto()).options(opts(1e-6));
+            solve(integ, vdp_mu, 10.0 * p, V2::new(2.0, 0.0))
+        },
+    );
+    t.case(
+        "MethodStepper auto / VdP mu(t), event that never fires",
+        Growth::None,
+        &|p| {
+            let integ = Integrator::new(Method::Auto.stepper::<f64, V2>())
+                .options(opts(1e-8))
+                .event(Event::new(|_t: f64, y: &V2| y[0] + 5.0));
+            solve(integ, vdp_mu, 10.0 * p, V2::new(2.0, 0.0))
+        },
+    );
+    t.case(
+        "MethodStepper auto / f64 scalar, Prothero-Robinson",
+        Growth::None,
+        &|p| {
+            let f = |t: f64, y: &f64, dy: &mut f64| *dy = -1e6 * (*y - t.sin()) + t.cos();
+            let integ = Integrator::new(Method::Auto.stepper::<f64, f64>()).options(opts(1e-8));
+            solve(integ, f, p * TAU, 0.0)
+        },
+    );
+}
+
 fn states(t: &mut Table) {
     t.case("DP5 / [f64; 4] state", Growth::None, &|p| {
         let integ = Integrator::new(ExplicitRk::dopri5()).options(opts(1e-9));
@@ -732,6 +773,7 @@ fn allocations_do_not_grow_with_the_number_of_steps() {
     events(&mut t);
     states(&mut t);
     implicit(&mut t);
+    switching(&mut t);
     println!("{} cases", t.cases);
     assert!(
         t.failures.is_empty(),

@@ -194,28 +194,55 @@ fn arenstorf_and_kepler_are_never_flagged() {
     }
 }
 
+/// Every explicit pair now has an estimate: Hairer's same-node stage pair
+/// (DP5, Tsit5, Vern6, DOP853, and Vern7's non-FSAL pair at c = 1) or the
+/// error-combination quotient (BS3, RKF45, Cash–Karp, Vern9). On
+/// Prothero–Robinson with lambda = 1e4 each is flagged, and the mean
+/// `|h lambda|` of its pinned run is its own boundary within 5 %; the signed
+/// estimate says the mode decays (`h lambda ~ -B`).
 #[test]
-fn methods_without_an_estimate_give_no_verdict() {
-    // BS3 has no pair of stages at the same node: no estimate, no verdict.
-    let sol = Integrator::new(ExplicitRk::bs3())
-        .options(
-            Options::default()
-                .tol(1e-4)
-                .save(SaveMode::FinalOnly)
-                .max_steps(1_000_000),
-        )
-        .solve(prothero_robinson(1e4), 0.0, 1.0, 1.0)
-        .unwrap();
-    let r = sol.diagnostics.stiffness.as_ref().expect("BS3 has a boundary");
-    assert_eq!(r.estimated_steps, 0);
-    assert!(!r.is_stiff());
-    // ... although the step is pinned at its own boundary 2.5127 / lambda.
-    let h_mean = 1.0 / sol.stats.naccept as f64;
-    assert!(
-        (h_mean * 1e4 / 2.5127 - 1.0).abs() < 0.2,
-        "BS3 mean h lambda {}",
-        h_mean * 1e4
+fn every_explicit_pair_is_flagged_at_its_own_boundary() {
+    use odestride::method::Method;
+    for m in Method::ALL {
+        // (`auto` hands the stiff stretch to Rodas5P: tests/auto.rs.)
+        if m.is_implicit() || m.is_step_doubling() || !m.is_adaptive() || m == Method::Auto {
+            continue;
+        }
+        let b = Stepper::<f64, f64>::stability_boundary(&m.stepper::<f64, f64>()).unwrap();
+        let sol = Integrator::new(m.stepper())
+            .options(
+                Options::default()
+                    .tol(1e-4)
+                    .save(SaveMode::FinalOnly)
+                    .max_steps(1_000_000),
+            )
+            .solve(prothero_robinson(1e4), 0.0, 1.0, 1.0)
+            .unwrap();
+        let r = sol.diagnostics.stiffness.as_ref().expect("a boundary");
+        assert_eq!(r.estimated_steps, sol.stats.naccept, "{m}");
+        let ep = r.first().unwrap_or_else(|| panic!("{m} not flagged"));
+        let ratio = ep.mean_h_lambda / b;
+        // ... and the steps really are at the boundary: mean h lambda from
+        // the step count.
+        let h_mean = 1.0 / sol.stats.naccept as f64;
+        println!(
+            "{m:10} B = {b:.4}: mean |h lambda| / B = {ratio:.4} (from the step count {:.4})",
+            h_mean * 1e4 / b
+        );
+        assert!((ratio - 1.0).abs() < 0.05, "{m}: {ratio}");
+        assert!((h_mean * 1e4 / b - 1.0).abs() < 0.2, "{m}");
+    }
+    // The signed companion on DP5's last step: h lambda ~ -B.
+    let mut integ = Integrator::new(ExplicitRk::<f64, f64>::dopri5())
+        .options(Options::default().tol(1e-4).save(SaveMode::FinalOnly));
+    let sol = integ.solve(prothero_robinson(1e4), 0.0, 0.1, 1.0).unwrap();
+    assert_eq!(sol.status, Status::Success);
+    let st = integ.stepper();
+    let (e, s) = (
+        st.stiffness_estimate().unwrap(),
+        st.stiffness_estimate_signed().unwrap(),
     );
+    assert!((s + e).abs() < 1e-6 * e && e > 0.8 * DP5_BOUNDARY, "{e} {s}");
 }
 
 #[test]

@@ -44,9 +44,7 @@
 //!   the smaller [`last_chance_range`](BlowUpConfig::last_chance_range)
 //!   suffices, since the alternative is a failure;
 //! * the predicted `t_s` lies before `t_end` (a singularity beyond the end of
-//!   the span does not stop a solve that can finish);
-//! * the step is not held at the method's stability boundary (when the
-//!   stepper gives a stiffness estimate and the boundary is known).
+//!   the span does not stop a solve that can finish).
 //!
 //! These rules are what keep it quiet on regular fast growth (`y' = y`: the
 //! step does not shrink), on stiff problems (the step is pinned, not
@@ -57,6 +55,41 @@
 //! that mimics a singularity over more than `min_range` is, to any observer of
 //! the step sequence, a singularity; raise `min_range` if your problem has
 //! such features.
+//!
+//! # Blow-up or instability
+//!
+//! An explicit method on a stiff problem at loose tolerances can let a fast
+//! mode grow (the error test does not see a component below its absolute
+//! tolerance); the trajectory then leaves the true solution, and from the
+//! state it reaches the ODE may well have a genuine singularity that the true
+//! solution never meets. ROBER with `rtol = atol = 1e-2 ... 1e-4` does this
+//! with every explicit pair: `y2` overshoots below zero and runs to `-inf`
+//! with exponent 1 within `t < 0.25`. From the step sequence alone that is a
+//! perfect blow-up. What tells it apart is what came *before* the divergence:
+//! steps at the stability boundary. So when the law is established the
+//! detector looks at the stiffness estimates (`|h lambda|`, with the sign of
+//! `h Re lambda`, [`Stepper::stiffness_estimate_signed`](crate::Stepper::stiffness_estimate_signed))
+//! of the accepted steps since the milestones began (and of the last
+//! `HOT_MEMORY` = 10 steps before a step growth cleared them). A step counts as
+//! *at the boundary* when `|h lambda| >= 0.75 B` and the dominant mode decays,
+//! or when it grows right after a step whose mode decayed at `B / 4` or faster
+//! (the step that destabilises a mode ends where the Jacobian has changed
+//! sign). If there is one, the status is [`Status::Unstable`] (naming the
+//! instability and the cure: an implicit method, or `Method::Auto`), not
+//! [`Status::BlowUp`]; the fit is still in
+//! [`Diagnostics::blowup`](crate::detect::Diagnostics::blowup) with
+//! [`BlowUpEstimate::boundary_ratio`].
+//!
+//! A growing mode alone does not count: near a true singularity
+//! `|h lambda| = c (1 + a)` (`c = h / (t_s - t)`, exponent `a`) exceeds `B` at
+//! rtol 1e-2 for every pair, with a positive sign. Over the reference
+//! blow-ups (`y' = y^2, y^3, 1 + y^2, exp y`) with every explicit pair at rtol
+//! 1e-2 ... 1e-12 the largest ratio that counts is 0.53
+//! (`tests/blowup.rs`, `true_blowups_are_never_called_instability`). The
+//! price of the rule: a stiff problem that also has a genuine singularity,
+//! reached while the step is still held at the boundary, is reported as
+//! unstable; solve it with an implicit method to see the singularity (the
+//! implicit methods give no estimate, so the check is off for them).
 //!
 //! # Uncertainty
 //!
@@ -218,6 +251,23 @@ pub struct BlowUpEstimate<T> {
     pub step_ratio: T,
     /// Accepted steps seen before the detector fired.
     pub steps: usize,
+    /// The largest `|h lambda| / B` (stiffness estimate over the method's
+    /// stability boundary) of the accepted steps from one milestone before
+    /// the power law's range to the end; `None` when the method gives no
+    /// estimate. At `0.75` or above the step was at the stability boundary
+    /// before the divergence and the detector reported [`Status::Unstable`]
+    /// rather than [`Status::BlowUp`] (see the [module docs](self), "Blow-up
+    /// or instability").
+    #[serde(default = "none")]
+    pub boundary_ratio: Option<T>,
+    /// Time of the last of those steps at the boundary.
+    #[serde(default = "none")]
+    pub t_boundary: Option<T>,
+}
+
+/// Serde default of the optional fields (no `T: Default` bound).
+fn none<T>() -> Option<T> {
+    None
 }
 
 /// A milestone of the step sequence.
@@ -225,6 +275,11 @@ pub struct BlowUpEstimate<T> {
 struct Node {
     /// Distance from t0 in the direction of integration.
     s: f64,
+    /// The largest `|h lambda| / B` of the accepted steps since the previous
+    /// milestone, this one's included (0 without an estimate or boundary).
+    hot: f64,
+    /// Time of the last of those steps at [`HOT`] or above (NaN if none).
+    t_hot: f64,
     /// |h| of the step that ended here.
     h: f64,
     /// Euclidean norm of y.
@@ -387,12 +442,28 @@ pub struct BlowUpDetector<T> {
     /// sum err_n and sum err_n s_n (for the propagated-error estimate).
     err_sum: f64,
     err_s_sum: f64,
+    /// Largest `|h lambda| / B` since the last milestone, and the time of the
+    /// last step at [`HOT`] or above.
+    hot: f64,
+    t_hot: f64,
+    /// The signed stiffness estimate of the previous accepted step over `B`
+    /// (NaN before the first or without an estimate).
+    signed_prev: f64,
+    /// Accepted steps since the last one at the boundary.
+    since_hot: usize,
     found: Option<BlowUpEstimate<T>>,
     _t: PhantomData<T>,
 }
 
 /// Milestones kept (each halves the step: 2^-200 is far below any floor).
 const NODE_CAP: usize = 200;
+/// A step with `|h lambda| >= HOT * B` (for a decaying mode) is at the
+/// stability boundary (the step controller holds a pinned explicit method at
+/// about `B`; a step that destabilises a mode is at `B` or beyond).
+const HOT: f64 = 0.75;
+/// Steps after the last one at the boundary during which a growing step
+/// does not wipe the record (see `accepted`).
+const HOT_MEMORY: usize = 10;
 /// Milestones in one local fit.
 const LOCAL: usize = 6;
 /// Offset of the second (check) fit.
@@ -411,6 +482,10 @@ impl<T: Real> BlowUpDetector<T> {
             steps: 0,
             err_sum: 0.0,
             err_s_sum: 0.0,
+            hot: 0.0,
+            t_hot: f64::NAN,
+            signed_prev: f64::NAN,
+            since_hot: usize::MAX,
             found: None,
             _t: PhantomData,
         }
@@ -421,8 +496,10 @@ impl<T: Real> BlowUpDetector<T> {
         self.t_end = Some(t_end.to_f64_lossy());
         self
     }
-    /// The method's stability boundary: no blow-up is declared while the
-    /// stepper's `|h lambda|` estimate is at 90 % of it or above.
+    /// The method's stability boundary `B`. With it (and the stepper's
+    /// `|h lambda|` estimate) a divergence that follows steps at the boundary
+    /// is reported as [`Status::Unstable`], not as a blow-up: see the
+    /// [module docs](self), "Blow-up or instability".
     pub fn stability_boundary(mut self, boundary: Option<T>) -> Self {
         self.boundary = boundary.map(|b| b.to_f64_lossy());
         self
@@ -462,7 +539,7 @@ impl<T: Real> BlowUpDetector<T> {
     }
 
     /// Runs the analysis on the milestones; `Some` when a blow-up is certain.
-    fn analyse(&self, t_last: f64, h_signed: f64, stiffness: Option<f64>) -> Option<BlowUpEstimate<T>> {
+    fn analyse(&self, t_last: f64, h_signed: f64) -> Option<BlowUpEstimate<T>> {
         let n = self.nodes.len();
         if n < LOCAL + BACK {
             return None;
@@ -528,11 +605,17 @@ impl<T: Real> BlowUpDetector<T> {
                 return None;
             }
         }
-        if let (Some(b), Some(e)) = (self.boundary, stiffness) {
-            if e >= 0.9 * b {
-                return None;
-            }
-        }
+        // Was the step at the stability boundary before the divergence? The
+        // steps since the milestones began: the divergence of a small
+        // component (ROBER's y2) starts long before |y| follows the law.
+        let window = &self.nodes[..];
+        let (boundary_ratio, t_boundary) = if self.boundary.is_some() {
+            let hot = window.iter().fold(0.0f64, |m, p| m.max(p.hot));
+            let t_hot = window.iter().rev().map(|p| p.t_hot).find(|t| t.is_finite());
+            (Some(T::lit(hot)), t_hot.map(T::lit))
+        } else {
+            (None, None)
+        };
         // Propagated integration error: rtol * sum err_n (t_s - s_n) / a.
         let a_eff = if exponent > 0.0 { exponent } else { 1.0 };
         let propagated = match cfg.rtol {
@@ -564,7 +647,29 @@ impl<T: Real> BlowUpDetector<T> {
             range: T::lit(range),
             step_ratio: T::lit(c_cur),
             steps: self.steps,
+            boundary_ratio,
+            t_boundary,
         })
+    }
+}
+
+/// `|h lambda| / B` of a step as evidence of the stability boundary, or 0
+/// when the signed estimate says the dominant mode grows
+/// (`h Re lambda > |h lambda| / 2`) and the previous step's did not decay
+/// at `B / 4` or faster.
+///
+/// Near a true singularity at loose tolerances `|h lambda| = c (1 + a)` (step
+/// ratio `c`, exponent `a`) exceeds `B` for a growing mode; that is not the
+/// stability boundary. But the step that destabilises a stiff mode (ROBER's
+/// y2 overshooting below zero) ends where the Jacobian has already changed
+/// sign, so its own estimate reads growth: a growing mode right after a
+/// decaying one of at least `B / 4` (`prev`, the previous step's signed
+/// estimate over `B`) still counts.
+fn stiff_ratio<T: Real>(est: T, signed: Option<T>, prev: f64, b: f64) -> f64 {
+    let e = est.to_f64_lossy();
+    match signed.map(|s| s.to_f64_lossy()) {
+        Some(s) if s > 0.5 * e && (prev > -0.25 || prev.is_nan()) => 0.0,
+        _ => e / b,
     }
 }
 
@@ -598,6 +703,10 @@ impl<T: Real, S: State<T>> Monitor<T, S> for BlowUpDetector<T> {
         self.steps = 0;
         self.err_sum = 0.0;
         self.err_s_sum = 0.0;
+        self.hot = 0.0;
+        self.t_hot = f64::NAN;
+        self.signed_prev = f64::NAN;
+        self.since_hot = usize::MAX;
         self.found = None;
     }
     fn accepted(&mut self, step: &mut AcceptedStep<'_, T, S>) -> AfterStep<T> {
@@ -617,6 +726,22 @@ impl<T: Real, S: State<T>> Monitor<T, S> for BlowUpDetector<T> {
             self.err_sum += e;
             self.err_s_sum += e * s;
         }
+        self.since_hot = self.since_hot.saturating_add(1);
+        let prev = self.signed_prev;
+        self.signed_prev = match (self.boundary, step.stiffness_signed) {
+            (Some(b), Some(s)) => s.to_f64_lossy() / b,
+            _ => f64::NAN,
+        };
+        if let (Some(b), Some(e)) = (self.boundary, step.stiffness) {
+            let r = stiff_ratio(e, step.stiffness_signed, prev, b);
+            if r.is_finite() {
+                self.hot = self.hot.max(r);
+                if r >= HOT {
+                    self.t_hot = t;
+                    self.since_hot = 0;
+                }
+            }
+        }
         // Only a milestone needs |y|: decide on h first (cheap per step).
         let (push, clear) = match self.nodes.last() {
             None => (true, false),
@@ -633,22 +758,64 @@ impl<T: Real, S: State<T>> Monitor<T, S> for BlowUpDetector<T> {
             return AfterStep::Continue;
         }
         if clear {
+            // The step grew. A stiff phase that ended more than
+            // HOT_MEMORY steps ago is not part of what follows; a recent one
+            // is (ROBER at loose tolerances: the step repeatedly grows past
+            // the boundary, y2 oscillates, and the step that finally sends
+            // it negative is itself a growth step).
+            if self.since_hot <= HOT_MEMORY {
+                for p in &self.nodes {
+                    self.hot = self.hot.max(p.hot);
+                    if p.t_hot.is_finite() && !(self.t_hot.is_finite()) {
+                        self.t_hot = p.t_hot;
+                    }
+                }
+            }
             self.nodes.clear();
+            if self.since_hot > HOT_MEMORY {
+                let r = match (self.boundary, step.stiffness) {
+                    (Some(b), Some(e)) => stiff_ratio(e, step.stiffness_signed, prev, b),
+                    _ => 0.0,
+                };
+                self.hot = if r.is_finite() { r } else { 0.0 };
+                self.t_hot = if self.hot >= HOT { t } else { f64::NAN };
+            }
         }
-        self.push(Node { s, h, u, lnu: u.ln() });
+        let (hot, t_hot) = (self.hot, self.t_hot);
+        self.hot = 0.0;
+        self.t_hot = f64::NAN;
+        self.push(Node {
+            s,
+            hot,
+            t_hot,
+            h,
+            u,
+            lnu: u.ln(),
+        });
         if self.nodes.len() == 1 {
             return AfterStep::Continue;
         }
-        let stiff = step.stiffness.map(|v| v.to_f64_lossy());
-        match self.analyse(t, step.h.to_f64_lossy(), stiff) {
+        match self.analyse(t, step.h.to_f64_lossy()) {
             Some(est) => {
-                let status = Status::BlowUp {
-                    t_singular: est.t_singular,
-                    uncertainty: est.uncertainty,
-                    exponent: est.exponent,
-                    exponent_uncertainty: est.exponent_uncertainty,
-                    t_last: est.t_last,
-                    h_last: est.h_last,
+                let unstable = est.boundary_ratio.is_some_and(|r| r >= T::lit(HOT));
+                let status = if unstable {
+                    Status::Unstable {
+                        t_singular: est.t_singular,
+                        t_boundary: est.t_boundary.unwrap_or(est.t_last),
+                        h_lambda: est.boundary_ratio.unwrap_or(T::zero())
+                            * T::lit(self.boundary.unwrap_or(0.0)),
+                        boundary: T::lit(self.boundary.unwrap_or(0.0)),
+                        t_last: est.t_last,
+                    }
+                } else {
+                    Status::BlowUp {
+                        t_singular: est.t_singular,
+                        uncertainty: est.uncertainty,
+                        exponent: est.exponent,
+                        exponent_uncertainty: est.exponent_uncertainty,
+                        t_last: est.t_last,
+                        h_last: est.h_last,
+                    }
                 };
                 self.found = Some(est);
                 AfterStep::Stop(status)

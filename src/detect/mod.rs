@@ -45,6 +45,7 @@ pub use blowup::{BlowUpConfig, BlowUpDetector, BlowUpEstimate, GrowthLaw};
 pub use stiffness::{StiffEpisode, StiffnessConfig, StiffnessDetector, StiffnessReport};
 
 use crate::monitor::{AcceptedStep, AfterStep, Monitor};
+use crate::stepper::SwitchReport;
 use crate::{Real, State};
 use serde::{Deserialize, Serialize};
 
@@ -56,6 +57,15 @@ pub struct Diagnostics<T> {
     pub stiffness: Option<StiffnessReport<T>>,
     /// The blow-up estimate, when the detector fired.
     pub blowup: Option<BlowUpEstimate<T>>,
+    /// The switches of a switching method
+    /// ([`AutoSwitch`](crate::stepper::AutoSwitch), `Method::Auto`) and the
+    /// work of each of its engines (`None` for every other method).
+    #[serde(default = "no_switching")]
+    pub switching: Option<SwitchReport<T>>,
+}
+
+fn no_switching<T>() -> Option<SwitchReport<T>> {
+    None
 }
 
 impl<T> Default for Diagnostics<T> {
@@ -63,6 +73,7 @@ impl<T> Default for Diagnostics<T> {
         Diagnostics {
             stiffness: None,
             blowup: None,
+            switching: None,
         }
     }
 }
@@ -109,6 +120,7 @@ impl<T: Real> Builtin<T> {
         Diagnostics {
             stiffness: self.stiffness.as_ref().and_then(|d| d.report()),
             blowup: self.blowup.as_mut().and_then(|d| d.take_estimate()),
+            switching: None,
         }
     }
 }

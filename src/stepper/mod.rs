@@ -6,10 +6,12 @@
 //! that is the [controller](crate::controller)'s and the
 //! [driver](crate::integrate)'s job.
 
+mod auto;
 mod explicit_rk;
 mod rosenbrock;
 mod step_doubling;
 
+pub use auto::{AutoConfig, AutoSwitch, MethodWork, Switch, SwitchDirection, SwitchReport, SwitchTrigger};
 pub use explicit_rk::ExplicitRk;
 pub use rosenbrock::Rosenbrock;
 pub use step_doubling::StepDoubling;
@@ -58,6 +60,7 @@ pub enum AttemptIssue {
 }
 
 use crate::controller::Limits;
+use crate::norm::Tolerance;
 use crate::{ErrorNorm, Real, State, System};
 
 /// One-step method with an error estimate and a continuous extension.
@@ -104,6 +107,12 @@ pub trait Stepper<T: Real, S: State<T>> {
     fn default_predictive(&self) -> bool {
         false
     }
+    /// The solve's tolerances, given by the driver once per solve before
+    /// [`init`](Stepper::init) (and before it reads
+    /// [`stability_boundary`](Stepper::stability_boundary)): a method that
+    /// picks its engine by tolerance ([`AutoSwitch::auto`]) does it here. The
+    /// default ignores them.
+    fn set_tolerances(&mut self, _rtol: &Tolerance<T>, _atol: &Tolerance<T>) {}
     /// Prepares the workspace for a solve starting at `(t0, y0)` and
     /// evaluates `f(t0, y0)`. Called once per solve; the only place a stepper
     /// may allocate.
@@ -148,6 +157,16 @@ pub trait Stepper<T: Real, S: State<T>> {
     fn stiffness_estimate(&self) -> Option<T> {
         None
     }
+    /// The signed companion of [`stiffness_estimate`](Stepper::stiffness_estimate):
+    /// the Rayleigh quotient of the same stage differences, an estimate of
+    /// `h Re(lambda)` (of `h lambda` for a real dominant eigenvalue).
+    /// Negative when the dominant mode decays (stiffness: the step is held at
+    /// the stability boundary `h lambda ~ -B`), positive when it grows (e.g.
+    /// close to a finite-time singularity, where `|h lambda|` can exceed `B`
+    /// at loose tolerances without any instability). The default is `None`.
+    fn stiffness_estimate_signed(&self) -> Option<T> {
+        None
+    }
     /// Whether the method is implicit (solves with a Jacobian); the
     /// stiffness detector has nothing to say about such methods.
     fn is_implicit(&self) -> bool {
@@ -156,6 +175,13 @@ pub trait Stepper<T: Real, S: State<T>> {
     /// Linear-algebra work so far in this solve (zero for explicit methods).
     fn linear_counts(&self) -> LinearCounts {
         LinearCounts::default()
+    }
+    /// What a switching method ([`AutoSwitch`]) did in this solve: its
+    /// switches and the work of each engine. The driver copies it into
+    /// [`Diagnostics::switching`](crate::detect::Diagnostics::switching) at
+    /// the end of a solve. The default is `None`.
+    fn switching(&self) -> Option<SwitchReport<T>> {
+        None
     }
     /// Why the last attempt failed, if it failed for a reason the stepper
     /// knows (a non-finite or infinite error alone says nothing).

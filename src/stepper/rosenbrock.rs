@@ -221,6 +221,55 @@ impl<T: Real, S: State<T>> Rosenbrock<T, S> {
     }
 }
 
+impl<T: Real, S: State<T>> Rosenbrock<T, S> {
+    /// The per-solve workspace (the only allocation), without evaluating `f`.
+    fn allocate(&mut self, y0: &S) {
+        let z = y0.zeros_like();
+        let jac = y0.matrix_like();
+        self.ws = Some(Work {
+            f0: z.clone(),
+            fst: z.clone(),
+            ytmp: z.clone(),
+            ft: z.clone(),
+            err: z.clone(),
+            fd: z.clone(),
+            u: vec![z.clone(); self.s],
+            k: vec![z; self.h_nz.len()],
+            lu: Lu::new(jac.clone()),
+            jac,
+        });
+        self.jac_fresh = false;
+        self.dense_ready = false;
+        self.counts = LinearCounts::default();
+        self.issue = None;
+    }
+
+    /// Prepares the workspace for a solve from `y0` with `f(t0, y0) = f0`
+    /// already known (the composite [`AutoSwitch`](crate::stepper::AutoSwitch)
+    /// starts both of its methods without a second evaluation).
+    pub(crate) fn init_with_derivative(&mut self, y0: &S, f0: &S) {
+        self.allocate(y0);
+        self.set_derivative(f0);
+    }
+
+    /// Takes over at a new current point whose `f` is `f0` (a switch from
+    /// another method): the Jacobian is evaluated afresh on the next attempt.
+    pub(crate) fn set_derivative(&mut self, f0: &S) {
+        if let Some(w) = self.ws.as_mut() {
+            w.f0.as_mut_slice().copy_from_slice(f0.as_slice());
+        }
+        self.jac_fresh = false;
+        self.dense_ready = false;
+        self.issue = None;
+    }
+
+    /// The Jacobian of the last attempt (at the start of the last step), if
+    /// one has been evaluated in this solve.
+    pub(crate) fn last_jacobian(&self) -> Option<&S::Matrix> {
+        self.ws.as_ref().filter(|_| self.counts.njev > 0).map(|w| &w.jac)
+    }
+}
+
 /// Rewrites polynomial dense weights `P_j(theta) = sum_m p[m][j] theta^(m+1)`
 /// (with `P_j(1) = m_j`) in the Rodas form: the rows `q_l` of
 /// `P_j(theta) - theta m_j = theta (1 - theta) sum_l q_l[j] theta^l`.
@@ -270,26 +319,10 @@ impl<T: Real, S: State<T>> Stepper<T, S> for Rosenbrock<T, S> {
     }
 
     fn init<F: System<T, S>>(&mut self, sys: &mut F, t0: T, y0: &S) {
-        let z = y0.zeros_like();
-        let jac = y0.matrix_like();
-        let mut w = Work {
-            f0: z.clone(),
-            fst: z.clone(),
-            ytmp: z.clone(),
-            ft: z.clone(),
-            err: z.clone(),
-            fd: z.clone(),
-            u: vec![z.clone(); self.s],
-            k: vec![z; self.h_nz.len()],
-            lu: Lu::new(jac.clone()),
-            jac,
-        };
-        sys.rhs(t0, y0, &mut w.f0);
-        self.ws = Some(w);
-        self.jac_fresh = false;
-        self.dense_ready = false;
-        self.counts = LinearCounts::default();
-        self.issue = None;
+        self.allocate(y0);
+        if let Some(w) = self.ws.as_mut() {
+            sys.rhs(t0, y0, &mut w.f0);
+        }
     }
 
     fn derivative(&self) -> &S {

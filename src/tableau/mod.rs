@@ -124,7 +124,8 @@ pub struct Tableau {
     /// `h * lambda` in `[-stability_boundary, 0]`.
     pub stability_boundary: f64,
     /// Two stages evaluated at the same time whose difference estimates the
-    /// dominant eigenvalue (Hairer's stiffness test), if the method has them.
+    /// dominant eigenvalue (Hairer's stiffness test), if the method has them; without
+    /// them `ExplicitRk` estimates from the embedded error combination.
     pub stiffness_stages: Option<(usize, usize)>,
     /// The `beta` of the PI controller recommended for this method
     /// (Hairer: 0.04 for DOPRI5, 0 for DOP853).
