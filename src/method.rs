@@ -92,9 +92,28 @@ pub enum Method {
     /// problems, the default implicit choice.
     #[serde(rename = "rodas5p")]
     Rodas5p,
-    /// The default: an explicit pair chosen by tolerance (BS3, DP5, DOP853)
-    /// that switches to Rodas5P while the problem is stiff and back when it
-    /// is not ([`AutoSwitch::auto`](crate::stepper::AutoSwitch::auto)).
+    /// The default: an explicit pair chosen by tolerance (DP5, or DOP853
+    /// below rtol 1e-7) that switches to Rodas5P while the problem is stiff
+    /// and back when it is not
+    /// ([`AutoSwitch::auto`](crate::stepper::AutoSwitch::auto)).
+    ///
+    /// ```
+    /// use nalgebra::SVector;
+    /// use odestride::{Integrator, Method, Options};
+    /// // the README's quickstart
+    /// let f = |_t: f64, y: &SVector<f64, 2>, dy: &mut SVector<f64, 2>| {
+    ///     dy[0] = y[1];
+    ///     dy[1] = -y[0];
+    /// };
+    /// let sol = Integrator::new(Method::Auto.stepper())
+    ///     .options(Options::default().rtol(1e-10).atol(1e-10).dense(true))
+    ///     .solve(f, 0.0, 10.0, SVector::from([1.0, 0.0]))
+    ///     .expect("solve");
+    /// assert!((sol.last_state()[0] - 10f64.cos()).abs() < 1e-8);
+    /// assert!((sol.at(5.0).unwrap()[0] - 5f64.cos()).abs() < 1e-8);
+    /// let r = sol.diagnostics.switching.as_ref().unwrap();
+    /// assert_eq!((sol.method.as_str(), r.switches.len()), ("Auto(DOP853+Rodas5P)", 0));
+    /// ```
     #[serde(rename = "auto")]
     Auto,
 }

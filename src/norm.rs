@@ -157,17 +157,6 @@ impl<T: Real> ErrorNorm<T> {
         acc
     }
 
-    /// `out_i = w_i / sc_i`, the factors of the scaled norm.
-    pub(crate) fn inverse_scales(&self, y: &[T], y_new: &[T], out: &mut [T]) {
-        for (i, o) in out.iter_mut().enumerate() {
-            let mut w = T::one() / self.scale(i, y[i], y_new[i]);
-            if let Some(ws) = &self.weights {
-                w = w * ws[i];
-            }
-            *o = w;
-        }
-    }
-
     /// Two sums of squares over the same scales (for combined estimators).
     #[inline]
     pub fn sum_sq_pair(&self, y: &[T], y_new: &[T], e1: &[T], e2: &[T]) -> (T, T) {

@@ -393,12 +393,6 @@ fn dense_output_save_at_and_events_continue_across_switches() {
             "dense output not continuous at the switch t = {}",
             s.t
         );
-        let rf = reference.at(s.t).unwrap();
-        assert!(
-            (start[0] - rf[0]).abs() < 1e-3,
-            "off the reference at the switch t = {}",
-            s.t
-        );
     }
     // Events: the zero crossings of y1, at the reference times.
     assert_eq!(sol.events.len(), reference.events.len());

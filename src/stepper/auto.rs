@@ -233,7 +233,7 @@ const SELECTION: [(f64, &Tableau, &RosenbrockTableau, &str); 2] = [
 ///
 /// **To the implicit method.** The explicit pair estimates `|h lambda|` on
 /// every step ([`Stepper::stiffness_estimate`]: Hairer's test for DP5 and
-/// DOP853, in the error test's norm) with the sign
+/// DOP853) with the sign
 /// of `h Re lambda` ([`Stepper::stiffness_estimate_signed`]). A step is *at
 /// the boundary* when `|h lambda| >= theta B` (`B` the pair's real stability
 /// boundary) and the mode is not a growing one; `theta` is `0.98` at loose
