@@ -18,7 +18,7 @@
 //! fastest round counts) and log(time) is interpolated linearly in
 //! log(error) to the target. The table gives, per problem and target, the
 //! best single method and its time, `auto`'s time and the ratio
-//! auto / best; `target/plots/auto_speed.csv` has every run.
+//! auto / best; `target/plots/auto_speed.csv` has every run, `auto_speed.svg` plots the ratios.
 //!
 //! Run: `cargo run --release --example auto_speed` (a few minutes;
 //! `-- --quick` times three rounds instead of nine).
@@ -27,9 +27,12 @@
 mod common;
 
 use common::{batch, reps_for, Arenstorf, Lorenz, Problem};
+#[path = "common/plot.rs"]
+mod plot;
 use nalgebra::SVector;
 use odestride::problems::{Hires, ProtheroRobinson, Rober, VanDerPol};
 use odestride::{Integrator, Method, Options, SaveMode, Solution, SolveFailure, State, System};
+use plot::{Figure, Scale, Series};
 use std::fmt::Write as _;
 use std::hint::black_box;
 
@@ -278,7 +281,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         "| problem | target error | best single method | its time | auto | auto time | ratio |"
     )?;
     writeln!(table, "|---|---|---|---|---|---|---|")?;
-    for p in Prob::ALL {
+    // (problem index, ratio) per target, for the plot.
+    let mut ratios: [Vec<(f64, f64)>; 2] = [Vec::new(), Vec::new()];
+    for (pi, p) in Prob::ALL.into_iter().enumerate() {
         if only
             .as_deref()
             .is_some_and(|o| !p.name().to_lowercase().contains(&o.to_lowercase()))
@@ -307,7 +312,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 }
             }
         }
-        for target in targets {
+        for (ti_target, target) in targets.into_iter().enumerate() {
             // (method index, tol index) pairs to time: every tolerance whose
             // error is within a decade of the target, and the bracketing pair.
             let mut jobs: Vec<(usize, usize)> = Vec::new();
@@ -407,6 +412,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 .filter(|a| a.0 != Method::Auto)
                 .min_by(|a, b| a.1.total_cmp(&b.1))
                 .copied();
+            if let (Some(a), Some(b)) = (auto, best_single) {
+                ratios[ti_target].push(((pi + 1) as f64, a.1 / b.1));
+            }
             let line = match (auto, best_single) {
                 (Some(a), Some(b)) => format!(
                     "| {} | {target:.0e} | {} (tol {:.1e}) | {:.3} ms | tol {:.1e} | {:.3} ms | {:.2} |",
@@ -442,5 +450,36 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .join("plots");
     std::fs::create_dir_all(&dir)?;
     std::fs::write(dir.join("auto_speed.csv"), csv)?;
+    let names: Vec<String> = Prob::ALL
+        .iter()
+        .enumerate()
+        .map(|(i, p)| format!("{} {}", i + 1, p.name()))
+        .collect();
+    let title = "auto's time / the best single method's, at equal error";
+    let x_label = format!("problem: {}", names.join(", "));
+    let path = plot::plot(
+        "auto_speed.svg",
+        &Figure {
+            title,
+            x_label: &x_label,
+            y_label: "time ratio auto / best single method",
+            x_scale: Scale::Linear,
+            y_scale: Scale::Linear,
+            equal_aspect: false,
+        },
+        &[
+            Series::markers("at error 1e-6", ratios[0].clone()),
+            Series::markers("at error 1e-10", ratios[1].clone()),
+            Series::reference(
+                "target 1.3",
+                vec![(0.5, 1.3), (Prob::ALL.len() as f64 + 0.5, 1.3)],
+            ),
+            Series::reference(
+                "1 (as fast)",
+                vec![(0.5, 1.0), (Prob::ALL.len() as f64 + 0.5, 1.0)],
+            ),
+        ],
+    )?;
+    println!("wrote {}", path.display());
     Ok(())
 }

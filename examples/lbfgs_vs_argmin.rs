@@ -5,7 +5,8 @@
 //! rounds of (odestride time / argmin time).
 //!
 //! Run: `cargo run --release --example lbfgs_vs_argmin`
-//! (`-- --quick` for fewer rounds). Writes target/plots/lbfgs_vs_argmin.csv.
+//! (`-- --quick` for fewer rounds). Writes target/plots/lbfgs_vs_argmin.csv and two plots,
+//! `lbfgs_vs_argmin_evals.svg` and `lbfgs_vs_argmin_time.svg`.
 
 #[path = "common/argmin_peer.rs"]
 mod peer;
@@ -32,7 +33,8 @@ fn main() {
         "{:<24} {:>16} {:>16} {:>10} {:>10} {:>7}",
         "problem", "odestride nf/ng", "argmin nf/ng", "ode [us]", "argmin[us]", "ratio"
     );
-    for p in peer::problems() {
+    let (mut names, mut nf, mut times) = (Vec::new(), [Vec::new(), Vec::new()], [Vec::new(), Vec::new()]);
+    for (pi, p) in peer::problems().into_iter().enumerate() {
         let a = peer::run_odestride(&p);
         let b = peer::run_argmin(&p);
         // repetitions per timed block: aim at ~2 ms per block
@@ -57,6 +59,12 @@ fn main() {
             ratio.push(x / y);
         }
         let (ma, mb, mr) = (median(&mut ta), median(&mut tb), median(&mut ratio));
+        let x = (pi + 1) as f64;
+        names.push(format!("{} {}", pi + 1, p.name));
+        nf[0].push((x, a.nf as f64 + a.ng as f64));
+        nf[1].push((x, b.nf as f64 + b.ng as f64));
+        times[0].push((x, ma * 1e6));
+        times[1].push((x, mb * 1e6));
         println!(
             "{:<24} {:>16} {:>16} {:>10.1} {:>10.1} {:>7.3}{}",
             p.name,
@@ -91,4 +99,39 @@ fn main() {
     let path = plot::plot_path("lbfgs_vs_argmin.csv");
     std::fs::write(&path, csv).expect("write csv");
     println!("wrote {}", path.display());
+    let problems = names.join(", ");
+    for (file, what, data, y) in [
+        (
+            "lbfgs_vs_argmin_evals.svg",
+            "f + g evaluations to ||g|| <= 1e-8",
+            &nf,
+            "evaluations (f + g)",
+        ),
+        (
+            "lbfgs_vs_argmin_time.svg",
+            "median time per solve",
+            &times,
+            "time per solve [us]",
+        ),
+    ] {
+        let title = format!("L-BFGS, odestride vs argmin: {what}");
+        let x_label = format!("problem: {problems}");
+        let path = plot::plot(
+            file,
+            &plot::Figure {
+                title: &title,
+                x_label: &x_label,
+                y_label: y,
+                x_scale: plot::Scale::Linear,
+                y_scale: plot::Scale::Log,
+                equal_aspect: false,
+            },
+            &[
+                plot::Series::markers("odestride L-BFGS", data[0].clone()),
+                plot::Series::markers("argmin L-BFGS", data[1].clone()),
+            ],
+        )
+        .expect("plot");
+        println!("wrote {}", path.display());
+    }
 }

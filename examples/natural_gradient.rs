@@ -8,7 +8,11 @@
 //! plain flow is stiff (curvature 1/sigma^2 = 400 in mu); the natural flow is
 //! not. Both are integrated by DOPRI5 (tol 1e-8) to ||grad f|| <= 1e-8.
 //!
-//! Run: `cargo run --release --example natural_gradient`
+//! Run: `cargo run --release --example natural_gradient`; the accepted step
+//! sizes of both flows are plotted to `target/plots/natural_gradient_steps.svg`.
+
+#[path = "common/plot.rs"]
+mod plot;
 
 use nalgebra::SVector;
 use odestride::gradient_flow::{objective, DiagonalMetric};
@@ -53,4 +57,28 @@ fn main() {
         );
     }
     println!("exact: mu = {m}, sigma = {}", v.sqrt());
+    let steps = |r: &odestride::minimize::Minimum<f64, V>| -> Vec<(f64, f64)> {
+        r.history
+            .iter()
+            .filter(|h| h.step > 0.0)
+            .map(|h| (h.iter as f64, h.step))
+            .collect()
+    };
+    let path = plot::plot(
+        "natural_gradient_steps.svg",
+        &plot::Figure {
+            title: "Gaussian fit by gradient flow: the Fisher metric lifts the stiffness",
+            x_label: "accepted step number",
+            y_label: "step size h (flow time)",
+            x_scale: plot::Scale::Linear,
+            y_scale: plot::Scale::Log,
+            equal_aspect: false,
+        },
+        &[
+            plot::Series::markers("plain flow (DOPRI5, tol 1e-8)", steps(&a)),
+            plot::Series::markers("natural flow, Fisher metric", steps(&b)),
+        ],
+    )
+    .expect("plot");
+    println!("wrote {}", path.display());
 }
