@@ -194,17 +194,14 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .options(opts().dense(true))
         .solve(vdp_mu, 0.0, T_END, y0())?;
     let r = report(&sol);
-    let curve: Vec<(f64, f64)> = (0..=4000)
-        .filter_map(|i| {
-            let t = T_END * i as f64 / 4000.0;
-            sol.at(t).map(|y| (t, y[0]))
-        })
-        .collect();
-    let marks = |d: SwitchDirection| -> Vec<(f64, f64)> {
+    let ts: Vec<f64> = (0..=4000).map(|i| T_END * i as f64 / 4000.0).collect();
+    let x = sol.at_many(&ts)?;
+    let curve: Vec<(f64, f64)> = ts.iter().zip(&x).map(|(t, y)| (*t, y[0])).collect();
+    let marks = |d: SwitchDirection| -> Result<Vec<(f64, f64)>, odestride::QueryError> {
         r.switches
             .iter()
             .filter(|s| s.direction == d)
-            .filter_map(|s| sol.at(s.t).map(|y| (s.t, y[0])))
+            .map(|s| sol.at(s.t).map(|y| (s.t, y[0])))
             .collect()
     };
     let path = plot::plot(
@@ -219,8 +216,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         },
         &[
             Series::line("y1 (auto, rtol 1e-6)", curve),
-            Series::markers("switch to Rodas5P", marks(SwitchDirection::ToImplicit)),
-            Series::markers("switch to DP5", marks(SwitchDirection::ToExplicit)),
+            Series::markers("switch to Rodas5P", marks(SwitchDirection::ToImplicit)?),
+            Series::markers("switch to DP5", marks(SwitchDirection::ToExplicit)?),
         ],
     )?;
     println!("\nwrote {}", path.display());

@@ -149,11 +149,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     // Plots: the Arenstorf orbit with its steps, and the step size along it.
     let sol = Integrator::new(ExplicitRk::dopri5())
-        .options(Options::default().tol(1e-8).dense(true))
+        .tol(1e-8)
+        .dense(true)
         .solve(arenstorf, 0.0, AREN_T, y0)?;
-    let dense: Vec<(f64, f64)> = (0..=2000)
-        .filter_map(|i| sol.at(AREN_T * i as f64 / 2000.0).map(|y| (y[0], y[1])))
-        .collect();
+    let ts: Vec<f64> = (0..=2000).map(|i| AREN_T * i as f64 / 2000.0).collect();
+    let orbit = sol.at_many(&ts)?;
+    let dense: Vec<(f64, f64)> = orbit.iter().map(|y| (y[0], y[1])).collect();
     let steps: Vec<(f64, f64)> = sol.y.iter().map(|y| (y[0], y[1])).collect();
     let p1 = plot::plot(
         "tour_arenstorf_orbit.svg",
@@ -175,11 +176,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let hs: Vec<(f64, f64)> = sol.t.windows(2).map(|w| (w[0], w[1] - w[0])).collect();
     // Distances to the Moon and the Earth along the orbit, on the same log axis.
     let dist = |c: f64| -> Vec<(f64, f64)> {
-        (0..=2000)
-            .filter_map(|i| {
-                let t = AREN_T * i as f64 / 2000.0;
-                sol.at(t).map(|y| (t, (y[0] - c).hypot(y[1])))
-            })
+        ts.iter()
+            .zip(&orbit)
+            .map(|(t, y)| (*t, (y[0] - c).hypot(y[1])))
             .collect()
     };
     let p2 = plot::plot(
@@ -203,10 +202,13 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     // is the right one. Fifty time units show both wings.
     let lz_end = 50.0;
     let lz = Integrator::new(ExplicitRk::dopri5())
-        .options(Options::default().tol(1e-10).dense(true))
+        .tol(1e-10)
+        .dense(true)
         .solve(lorenz, 0.0, lz_end, V3::new(1.0, 0.0, 0.0))?;
-    let xz: Vec<(f64, f64)> = (0..=20000)
-        .filter_map(|i| lz.at(lz_end * i as f64 / 20000.0).map(|y| (y[0], y[2])))
+    let xz: Vec<(f64, f64)> = lz
+        .at_many((0..=20000).map(|i| lz_end * i as f64 / 20000.0))?
+        .iter()
+        .map(|y| (y[0], y[2]))
         .collect();
     let p3 = plot::plot(
         "tour_lorenz.svg",

@@ -11,7 +11,7 @@
 //!
 //! All formulas and their sources are in `docs/controllers.md`.
 
-use crate::Real;
+use crate::{Real, State, Stepper};
 use serde::{Deserialize, Serialize};
 
 /// The outcome of the error test.
@@ -55,6 +55,69 @@ pub trait StepController<T: Real> {
     fn commit(&mut self, h: T, err: T);
     /// Forgets the history (called at the start of every solve).
     fn reset(&mut self);
+    /// Fills the settings the user left unset with the values the method was
+    /// tuned with. The [`Integrator`](crate::Integrator) calls it at the start
+    /// of every solve (after the method has seen the tolerances), so a
+    /// controller keeps what was set on it explicitly and takes the rest from
+    /// the method, whichever order the builder calls came in. The built-in
+    /// controllers take the step-ratio [`Limits`] (and the PI controller
+    /// `beta` and the predictive step) from `tuned` unless they were given;
+    /// the default does nothing, so a controller of your own keeps all of its
+    /// settings.
+    fn adopt_tuning(&mut self, _tuned: &Tuning<T>) {}
+}
+
+/// The controller settings a method was tuned with (Hairer's `beta`, the
+/// step-ratio limits of his codes, Gustafsson's predictive step for the
+/// implicit methods); what [`StepController::adopt_tuning`] receives.
+///
+/// ```
+/// use odestride::controller::Tuning;
+/// use odestride::ExplicitRk;
+/// use nalgebra::SVector;
+/// let dop853 = Tuning::of::<SVector<f64, 2>, _>(&ExplicitRk::dop853());
+/// assert_eq!((dop853.beta, dop853.limits.min_factor, dop853.limits.max_factor), (0.0, 0.333, 6.0));
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Tuning<T> {
+    /// The PI controller's `beta`.
+    pub beta: T,
+    /// Safety and step-ratio limits.
+    pub limits: Limits<T>,
+    /// Whether to add Gustafsson's predictive step.
+    pub predictive: bool,
+}
+
+impl<T: Real> Tuning<T> {
+    /// The tuning of a stepper ([`Stepper::default_pi_beta`],
+    /// [`Stepper::default_limits`], [`Stepper::default_predictive`]).
+    pub fn of<S: State<T>, St: Stepper<T, S> + ?Sized>(stepper: &St) -> Self {
+        Tuning {
+            beta: stepper.default_pi_beta(),
+            limits: stepper.default_limits(),
+            predictive: stepper.default_predictive(),
+        }
+    }
+    /// Hairer's DOPRI5 setting: `beta = 0.04`, limits `[0.2, 10]` with
+    /// safety 0.9, no predictive step. What a controller uses before (or
+    /// without) adopting a method's tuning.
+    pub fn dopri5() -> Self {
+        Tuning {
+            beta: T::lit(0.04),
+            limits: Limits::default(),
+            predictive: false,
+        }
+    }
+}
+
+impl<T: Real> Default for Tuning<T> {
+    fn default() -> Self {
+        Self::dopri5()
+    }
+}
+
+fn dopri5_limits<T: Real>() -> Limits<T> {
+    Limits::default()
 }
 
 /// Limits shared by the built-in controllers.
@@ -103,44 +166,64 @@ impl<T: Real> Limits<T> {
 /// The elementary (integral, "I") controller:
 /// `h_new = h * clamp(safety * err^(-1/k))`.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(bound(serialize = "T: Real", deserialize = "T: Real"))]
 pub struct IController<T> {
-    /// Safety and growth limits.
-    pub limits: Limits<T>,
+    /// Safety and growth limits; `None` (the default): the method's tuned
+    /// limits (see [`StepController::adopt_tuning`]).
+    pub limits: Option<Limits<T>>,
+    /// The method's limits, in force while `limits` is `None`.
+    #[serde(default = "dopri5_limits")]
+    tuned: Limits<T>,
 }
 
 impl<T: Real> Default for IController<T> {
     fn default() -> Self {
         IController {
-            limits: Limits::default(),
+            limits: None,
+            tuned: Limits::default(),
         }
     }
 }
 
 impl<T: Real> IController<T> {
-    /// The elementary controller with default limits (0.9, [0.2, 10]).
+    /// The elementary controller with the method's tuned limits (DOPRI5's
+    /// 0.9, [0.2, 10] until a solve supplies the method's).
     pub fn new() -> Self {
         Self::default()
+    }
+    /// Sets the limits (kept whatever the method).
+    pub fn with_limits(mut self, limits: Limits<T>) -> Self {
+        self.limits = Some(limits);
+        self
+    }
+    /// The limits in force: the explicit ones, else the method's.
+    pub fn effective_limits(&self) -> Limits<T> {
+        self.limits.unwrap_or(self.tuned)
     }
 }
 
 impl<T: Real> StepController<T> for IController<T> {
     fn decide(&self, h: T, err: T, k: u32) -> Decision<T> {
         let alpha = T::one() / T::lit(k as f64);
+        let limits = self.effective_limits();
         if err <= T::one() {
             let f = if err == T::zero() {
-                self.limits.max_factor
+                limits.max_factor
             } else {
-                self.limits.clamp(self.limits.safety * err.powf(-alpha))
+                limits.clamp(limits.safety * err.powf(-alpha))
             };
             Decision::Accept { h_next: h * f }
         } else {
             Decision::Reject {
-                h_retry: h * self.limits.reject_factor(err, alpha),
+                h_retry: h * limits.reject_factor(err, alpha),
             }
         }
     }
     fn commit(&mut self, _h: T, _err: T) {}
     fn reset(&mut self) {}
+    fn adopt_tuning(&mut self, tuned: &Tuning<T>) {
+        self.tuned = tuned.limits;
+    }
 }
 
 /// The PI controller of Gustafsson in the form of Hairer's DOPRI5/DOP853
@@ -151,6 +234,26 @@ impl<T: Real> StepController<T> for IController<T> {
 ///
 /// A rejected step uses `h * max(min_factor, safety * err^(-alpha))`.
 /// With `beta = 0` this is the elementary controller.
+///
+/// Every setting is optional: what is not set explicitly (`None`) is taken
+/// from the method's tuning when a solve starts
+/// ([`StepController::adopt_tuning`]), so `PiController::new(0.0)` with
+/// DOP853 keeps Hairer's DOP853 step-ratio limits `[0.333, 6]`, while
+/// [`with_limits`](PiController::with_limits) keeps yours with any method.
+/// [`PiController::default`] leaves everything to the method (it is what
+/// [`Integrator::new`](crate::Integrator::new) installs).
+///
+/// ```
+/// use odestride::controller::{Limits, StepController, Tuning};
+/// use odestride::PiController;
+/// let mut c = PiController::<f64>::new(0.0);
+/// let mut mine = PiController::<f64>::new(0.0).with_limits(Limits::default());
+/// let dop853 = Tuning { beta: 0.0, limits: Limits { safety: 0.9, min_factor: 0.333, max_factor: 6.0 }, predictive: false };
+/// c.adopt_tuning(&dop853);
+/// mine.adopt_tuning(&dop853);
+/// assert_eq!(c.effective_limits().max_factor, 6.0); // the method's
+/// assert_eq!(mine.effective_limits().max_factor, 10.0); // yours
+/// ```
 #[derive(Debug, Clone, Copy, Serialize, Deserialize)]
 #[serde(
     from = "PiState<T>",
@@ -158,12 +261,16 @@ impl<T: Real> StepController<T> for IController<T> {
     bound(serialize = "T: Real", deserialize = "T: Real")
 )]
 pub struct PiController<T> {
-    /// Hairer's `beta` (0.04 for DOPRI5, 0 for DOP853).
-    pub beta: T,
-    /// Safety and growth limits.
-    pub limits: Limits<T>,
-    /// Gustafsson's predictive step (see [`PiController::predictive`]).
-    pub predictive: bool,
+    /// Hairer's `beta` (0.04 for DOPRI5, 0 for DOP853); `None`: the
+    /// method's.
+    pub beta: Option<T>,
+    /// Safety and growth limits; `None`: the method's.
+    pub limits: Option<Limits<T>>,
+    /// Gustafsson's predictive step (see [`PiController::predictive`]);
+    /// `None`: the method's choice (on for the implicit methods).
+    pub predictive: Option<bool>,
+    /// The method's settings, in force where the above are `None`.
+    tuned: Tuning<T>,
     err_old: T,
     /// The last accepted step and its error `max(err, 1e-2)`, for the
     /// predictive step.
@@ -177,13 +284,17 @@ pub struct PiController<T> {
 }
 
 /// The serialised form of a [`PiController`] (the cache is recomputed).
+/// Controllers saved before the settings became optional read back with
+/// their values as explicit settings.
 #[derive(Serialize, Deserialize)]
 struct PiState<T> {
-    beta: T,
-    limits: Limits<T>,
+    beta: Option<T>,
+    limits: Option<Limits<T>>,
     err_old: T,
     #[serde(default)]
-    predictive: bool,
+    predictive: Option<bool>,
+    #[serde(default)]
+    tuned: Option<Tuning<T>>,
     #[serde(default)]
     h_acc: Option<T>,
     #[serde(default)]
@@ -196,6 +307,7 @@ impl<T: Real> From<PiState<T>> for PiController<T> {
             beta: s.beta,
             limits: s.limits,
             predictive: s.predictive,
+            tuned: s.tuned.unwrap_or_default(),
             err_old: s.err_old,
             h_acc: s.h_acc.unwrap_or(T::zero()),
             err_acc: s.err_acc.unwrap_or(T::lit(1e-2)),
@@ -211,6 +323,7 @@ impl<T: Real> From<PiController<T>> for PiState<T> {
             limits: c.limits,
             err_old: c.err_old,
             predictive: c.predictive,
+            tuned: Some(c.tuned),
             h_acc: Some(c.h_acc),
             err_acc: Some(c.err_acc),
         }
@@ -222,6 +335,7 @@ impl<T: PartialEq> PartialEq for PiController<T> {
         self.beta == other.beta
             && self.limits == other.limits
             && self.predictive == other.predictive
+            && self.tuned == other.tuned
             && self.err_old == other.err_old
             && self.h_acc == other.h_acc
             && self.err_acc == other.err_acc
@@ -229,17 +343,12 @@ impl<T: PartialEq> PartialEq for PiController<T> {
 }
 
 impl<T: Real> PiController<T> {
-    /// A PI controller with the given `beta` and default limits.
+    /// A PI controller with the given `beta`; limits and the predictive step
+    /// are the method's.
     pub fn new(beta: T) -> Self {
-        let err_old = T::lit(1e-4);
-        PiController {
-            beta,
-            limits: Limits::default(),
-            predictive: false,
-            err_old,
-            h_acc: T::zero(),
-            err_acc: T::lit(1e-2),
-            ln_err_old: err_old.ln(),
+        Self {
+            beta: Some(beta),
+            ..Self::default()
         }
     }
     /// Gustafsson's predictive controller as Hairer's RODAS and RADAU5 use it
@@ -250,7 +359,8 @@ impl<T: Real> PiController<T> {
     /// `(h / h_acc) safety (err_acc / err^2)^(1/k)`, where `h_acc` is the
     /// previous accepted step and `err_acc = max(its error, 1e-2)`. It damps
     /// the oscillating step sequences (and the rejections they cause) that
-    /// stiff problems provoke; the default of the Rosenbrock methods.
+    /// stiff problems provoke; the default of the Rosenbrock methods. All
+    /// three settings are explicit here (kept with any method).
     pub fn predictive() -> Self {
         Self::new(T::zero())
             .with_limits(Limits {
@@ -260,56 +370,82 @@ impl<T: Real> PiController<T> {
             .with_predictive(true)
     }
     /// Switches Gustafsson's predictive step on or off (see
-    /// [`PiController::predictive`]).
+    /// [`PiController::predictive`]), whatever the method.
     pub fn with_predictive(mut self, on: bool) -> Self {
-        self.predictive = on;
+        self.predictive = Some(on);
         self
     }
-    /// Hairer's DOPRI5 setting, `beta = 0.04`.
+    /// Hairer's DOPRI5 setting, `beta = 0.04` and the limits `[0.2, 10]`
+    /// (safety 0.9), both kept with any method.
     pub fn dopri5() -> Self {
-        Self::new(T::lit(0.04))
+        Self::new(T::lit(0.04)).with_limits(Limits::default())
     }
-    /// Replaces the limits.
+    /// Sets the limits (kept whatever the method).
     pub fn with_limits(mut self, limits: Limits<T>) -> Self {
-        self.limits = limits;
+        self.limits = Some(limits);
         self
+    }
+    /// The limits in force: the explicit ones, else the method's.
+    pub fn effective_limits(&self) -> Limits<T> {
+        self.limits.unwrap_or(self.tuned.limits)
+    }
+    /// The `beta` in force: the explicit one, else the method's.
+    pub fn effective_beta(&self) -> T {
+        self.beta.unwrap_or(self.tuned.beta)
+    }
+    /// Whether the predictive step is in force.
+    pub fn effective_predictive(&self) -> bool {
+        self.predictive.unwrap_or(self.tuned.predictive)
     }
     fn alpha(&self, k: u32) -> T {
-        T::one() / T::lit(k as f64) - T::lit(0.75) * self.beta
+        T::one() / T::lit(k as f64) - T::lit(0.75) * self.effective_beta()
     }
 }
 
 impl<T: Real> Default for PiController<T> {
+    /// Every setting left to the method (DOPRI5's until a solve supplies the
+    /// method's tuning).
     fn default() -> Self {
-        Self::dopri5()
+        let err_old = T::lit(1e-4);
+        PiController {
+            beta: None,
+            limits: None,
+            predictive: None,
+            tuned: Tuning::default(),
+            err_old,
+            h_acc: T::zero(),
+            err_acc: T::lit(1e-2),
+            ln_err_old: err_old.ln(),
+        }
     }
 }
 
 impl<T: Real> StepController<T> for PiController<T> {
     fn decide(&self, h: T, err: T, k: u32) -> Decision<T> {
         let alpha = self.alpha(k);
+        let limits = self.effective_limits();
         if err <= T::one() {
             // err = 0 (an exact step) is capped at the smallest positive
             // value: the factor then saturates at max_factor (alpha > 0).
             let ln_err = err.max(T::min_positive_value()).ln();
-            let f = self.limits.safety * (self.beta * self.ln_err_old - alpha * ln_err).exp();
-            let mut r = self.limits.clamp(f);
-            if self.predictive && self.h_acc != T::zero() {
+            let f = limits.safety * (self.effective_beta() * self.ln_err_old - alpha * ln_err).exp();
+            let mut r = limits.clamp(f);
+            if self.effective_predictive() && self.h_acc != T::zero() {
                 let ln_gus = (self.err_acc.ln() - T::lit(2.0) * ln_err) / T::lit(k as f64);
-                let gus = (h / self.h_acc).abs() * self.limits.safety * ln_gus.exp();
-                r = r.min(self.limits.clamp(gus));
+                let gus = (h / self.h_acc).abs() * limits.safety * ln_gus.exp();
+                r = r.min(limits.clamp(gus));
             }
             Decision::Accept { h_next: h * r }
         } else {
             Decision::Reject {
-                h_retry: h * self.limits.reject_factor(err, alpha),
+                h_retry: h * limits.reject_factor(err, alpha),
             }
         }
     }
     fn commit(&mut self, h: T, err: T) {
         self.err_old = err.max(T::lit(1e-4));
         self.ln_err_old = self.err_old.ln();
-        if self.predictive {
+        if self.effective_predictive() {
             self.h_acc = h;
             self.err_acc = err.max(T::lit(1e-2));
         }
@@ -319,6 +455,9 @@ impl<T: Real> StepController<T> for PiController<T> {
         self.ln_err_old = self.err_old.ln();
         self.h_acc = T::zero();
         self.err_acc = T::lit(1e-2);
+    }
+    fn adopt_tuning(&mut self, tuned: &Tuning<T>) {
+        self.tuned = *tuned;
     }
 }
 
@@ -343,14 +482,21 @@ pub enum Limiter {
 /// steps) is replaced by the current values. A rejected step falls back to
 /// the elementary law `h * max(min_factor, safety * err^(-1/k))`, so a
 /// failing filter can never grow the step.
+///
+/// The limits, unless set with [`with_limits`](PidController::with_limits),
+/// are the method's ([`StepController::adopt_tuning`]).
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(bound(serialize = "T: Real", deserialize = "T: Real"))]
 pub struct PidController<T> {
     /// `k beta_1, k beta_2, k beta_3` of the paper.
     pub b: [T; 3],
     /// `alpha_2, alpha_3` of the paper (step-ratio feedback).
     pub a: [T; 2],
-    /// Safety and growth limits.
-    pub limits: Limits<T>,
+    /// Safety and growth limits; `None` (the default): the method's.
+    pub limits: Option<Limits<T>>,
+    /// The method's limits, in force while `limits` is `None`.
+    #[serde(default = "dopri5_limits")]
+    tuned: Limits<T>,
     /// Limiter of the proposed ratio.
     pub limiter: Limiter,
     /// Accepted errors e_{n-1}, e_{n-2} (0 = not yet known).
@@ -366,7 +512,8 @@ impl<T: Real> PidController<T> {
         PidController {
             b,
             a,
-            limits: Limits::default(),
+            limits: None,
+            tuned: Limits::default(),
             limiter: Limiter::Clamp,
             errs: [T::zero(); 2],
             hs: [T::zero(); 2],
@@ -404,10 +551,14 @@ impl<T: Real> PidController<T> {
         self.limiter = limiter;
         self
     }
-    /// Replaces the limits.
+    /// Sets the limits (kept whatever the method).
     pub fn with_limits(mut self, limits: Limits<T>) -> Self {
-        self.limits = limits;
+        self.limits = Some(limits);
         self
+    }
+    /// The limits in force: the explicit ones, else the method's.
+    pub fn effective_limits(&self) -> Limits<T> {
+        self.limits.unwrap_or(self.tuned)
     }
 }
 
@@ -416,9 +567,10 @@ impl<T: Real> StepController<T> for PidController<T> {
         let kk = T::lit(k as f64);
         let tiny = T::lit(1e-10);
         let e0 = err.max(tiny);
+        let limits = self.effective_limits();
         if err > T::one() {
             return Decision::Reject {
-                h_retry: h * self.limits.reject_factor(e0, T::one() / kk),
+                h_retry: h * limits.reject_factor(e0, T::one() / kk),
             };
         }
         let e1 = if self.errs[0] > T::zero() {
@@ -438,12 +590,12 @@ impl<T: Real> StepController<T> for PidController<T> {
         if self.hs[0] != T::zero() && self.hs[1] != T::zero() && self.a[1] != T::zero() {
             f = f * (self.hs[0] / self.hs[1]).abs().powf(-self.a[1]);
         }
-        f = self.limits.safety * f;
+        f = limits.safety * f;
         if self.limiter == Limiter::Atan {
             f = T::one() + (f - T::one()).atan();
         }
         Decision::Accept {
-            h_next: h * self.limits.clamp(f),
+            h_next: h * limits.clamp(f),
         }
     }
     fn commit(&mut self, h: T, err: T) {
@@ -453,6 +605,9 @@ impl<T: Real> StepController<T> for PidController<T> {
     fn reset(&mut self) {
         self.errs = [T::zero(); 2];
         self.hs = [T::zero(); 2];
+    }
+    fn adopt_tuning(&mut self, tuned: &Tuning<T>) {
+        self.tuned = tuned.limits;
     }
 }
 
@@ -466,5 +621,8 @@ impl<T: Real, C: StepController<T> + ?Sized> StepController<T> for Box<C> {
     }
     fn reset(&mut self) {
         (**self).reset()
+    }
+    fn adopt_tuning(&mut self, tuned: &Tuning<T>) {
+        (**self).adopt_tuning(tuned)
     }
 }

@@ -7,11 +7,12 @@
 //! covers, via dense output), shown to the monitors (which may project or
 //! stop), and the stepper moves on. See `docs/architecture.md`.
 
-use crate::controller::{Decision, PiController, StepController};
+use crate::controller::{Decision, PiController, StepController, Tuning};
 use crate::detect::{BlowUpConfig, Builtin, Detection, StiffnessConfig};
 use crate::event::{Event, Tracker};
 use crate::monitor::{AcceptedStep, AfterStep, Candidate, Monitor, Verdict};
 use crate::norm::{ErrorNorm, Tolerance};
+use crate::options::Overlay;
 use crate::solution::{DenseOutput, Segment};
 use crate::stepper::AttemptIssue;
 use crate::system::Counted;
@@ -20,24 +21,39 @@ use crate::{Options, Real, SaveMode, Solution, SolveError, SolveFailure, State, 
 /// An integrator: a stepper, a controller, options and monitors.
 ///
 /// ```
-/// use nalgebra::SVector;
 /// use odestride::{ExplicitRk, Integrator};
 /// // harmonic oscillator y1' = y2, y2' = -y1 over one period
-/// let f = |_t: f64, y: &SVector<f64, 2>, dy: &mut SVector<f64, 2>| {
-///     dy[0] = y[1];
-///     dy[1] = -y[0];
-/// };
 /// let sol = Integrator::new(ExplicitRk::dopri5())
 ///     .tol(1e-10)
-///     .solve(f, 0.0, 2.0 * std::f64::consts::PI, SVector::from([1.0, 0.0]))
+///     .solve(|_t, y: &[f64; 2], dy: &mut [f64; 2]| *dy = [y[1], -y[0]], 0.0, 2.0 * std::f64::consts::PI, [1.0, 0.0])
 ///     .unwrap();
 /// assert!((sol.last_state()[0] - 1.0).abs() < 1e-8);
 /// println!("{} steps, {} evaluations", sol.stats.naccept, sol.stats.nfev);
 /// ```
+///
+/// # The order of builder calls does not matter
+///
+/// Settings made with the integrator's own setters ([`tol`](Integrator::tol),
+/// [`rtol`](Integrator::rtol), [`atol`](Integrator::atol),
+/// [`dense`](Integrator::dense), [`save`](Integrator::save),
+/// [`save_at`](Integrator::save_at), [`max_steps`](Integrator::max_steps),
+/// [`h_max`](Integrator::h_max)) are kept apart and always applied on top of
+/// the [`Options`] given with [`options`](Integrator::options), before or
+/// after it: `.tol(1e-10).options(Options::default().dense(true))` solves at
+/// 1e-10 with dense output, exactly as
+/// `.options(Options::default().dense(true)).tol(1e-10)` does. A controller
+/// set with [`controller`](Integrator::controller) keeps what was set on it
+/// and takes every setting it leaves open (the limits of
+/// `PiController::new(beta)`, `IController::new()`, the PID filters) from the
+/// method's tuning when the solve starts
+/// ([`StepController::adopt_tuning`]): `PiController::new(0.0)` with DOP853
+/// runs with Hairer's DOP853 limits `[0.333, 6]`.
 pub struct Integrator<'m, T: Real, S: State<T>, St, C = PiController<T>> {
     stepper: St,
     controller: C,
+    /// The options in force: the last `options(..)` with the overlay applied.
     options: Options<T>,
+    overlay: Overlay<T>,
     monitors: Vec<Box<dyn Monitor<T, S> + 'm>>,
     events: Vec<Event<'m, T, S>>,
     detection: Detection,
@@ -46,17 +62,14 @@ pub struct Integrator<'m, T: Real, S: State<T>, St, C = PiController<T>> {
 impl<'m, T: Real, S: State<T>, St: Stepper<T, S>> Integrator<'m, T, S, St, PiController<T>> {
     /// An integrator with default options and the PI controller tuned for
     /// the stepper (Hairer's `beta` and step-ratio limits; Gustafsson's
-    /// predictive step for the implicit methods).
+    /// predictive step for the implicit methods), taken from the method when
+    /// a solve starts.
     pub fn new(stepper: St) -> Self {
-        let beta = stepper.default_pi_beta();
-        let limits = stepper.default_limits();
-        let predictive = stepper.default_predictive();
         Integrator {
             stepper,
-            controller: PiController::new(beta)
-                .with_limits(limits)
-                .with_predictive(predictive),
+            controller: PiController::default(),
             options: Options::default(),
+            overlay: Overlay::default(),
             monitors: Vec::new(),
             events: Vec::new(),
             detection: Detection::default(),
@@ -65,40 +78,81 @@ impl<'m, T: Real, S: State<T>, St: Stepper<T, S>> Integrator<'m, T, S, St, PiCon
 }
 
 impl<'m, T: Real, S: State<T>, St: Stepper<T, S>, C: StepController<T>> Integrator<'m, T, S, St, C> {
-    /// Replaces the step-size controller.
+    /// Replaces the step-size controller. What the controller leaves unset
+    /// (e.g. the limits of `PiController::new(beta)`) comes from the method's
+    /// tuning when the solve starts; what it sets is kept.
     pub fn controller<C2: StepController<T>>(self, controller: C2) -> Integrator<'m, T, S, St, C2> {
         Integrator {
             stepper: self.stepper,
             controller,
             options: self.options,
+            overlay: self.overlay,
             monitors: self.monitors,
             events: self.events,
             detection: self.detection,
         }
     }
-    /// Replaces the options.
+    /// Replaces the options. Settings made with the integrator's own setters
+    /// (`tol`, `rtol`, `atol`, `dense`, `save`, `save_at`, `max_steps`,
+    /// `h_max`), before or after this call, stay in force on top of them.
     pub fn options(mut self, options: Options<T>) -> Self {
         self.options = options;
+        self.overlay.apply(&mut self.options);
         self
     }
-    /// The options, for in-place changes between solves.
+    /// The options in force (those given with
+    /// [`options`](Integrator::options), with the integrator's own settings
+    /// applied).
+    pub fn get_options(&self) -> &Options<T> {
+        &self.options
+    }
+    /// The options in force, for in-place changes between solves (a later
+    /// [`options`](Integrator::options) call replaces them and applies the
+    /// integrator's own settings again).
     pub fn options_mut(&mut self) -> &mut Options<T> {
         &mut self.options
     }
-    /// Scalar relative tolerance.
-    pub fn rtol(mut self, rtol: T) -> Self {
-        self.options = self.options.rtol(rtol);
+    fn set(mut self, change: impl FnOnce(&mut Overlay<T>)) -> Self {
+        change(&mut self.overlay);
+        self.overlay.apply(&mut self.options);
         self
     }
-    /// Scalar absolute tolerance.
-    pub fn atol(mut self, atol: T) -> Self {
-        self.options = self.options.atol(atol);
-        self
+    /// Scalar relative tolerance (kept over any [`options`](Integrator::options)).
+    pub fn rtol(self, rtol: T) -> Self {
+        self.set(|o| o.rtol = Some(Tolerance::Scalar(rtol)))
     }
-    /// rtol = atol = `tol`.
-    pub fn tol(mut self, tol: T) -> Self {
-        self.options = self.options.tol(tol);
-        self
+    /// Scalar absolute tolerance (kept over any [`options`](Integrator::options)).
+    pub fn atol(self, atol: T) -> Self {
+        self.set(|o| o.atol = Some(Tolerance::Scalar(atol)))
+    }
+    /// rtol = atol = `tol` (kept over any [`options`](Integrator::options)).
+    pub fn tol(self, tol: T) -> Self {
+        self.rtol(tol).atol(tol)
+    }
+    /// Keep the dense output, for [`Solution::at`], [`Solution::at_many`]
+    /// and [`Solution::derivative_at`] (kept over any
+    /// [`options`](Integrator::options)).
+    pub fn dense(self, keep: bool) -> Self {
+        self.set(|o| o.dense = Some(keep))
+    }
+    /// Which states to keep (see [`SaveMode`]; kept over any
+    /// [`options`](Integrator::options)).
+    pub fn save(self, save: SaveMode<T>) -> Self {
+        self.set(|o| o.save = Some(save))
+    }
+    /// Save only at these times (`SaveMode::At`; kept over any
+    /// [`options`](Integrator::options)).
+    pub fn save_at(self, times: Vec<T>) -> Self {
+        self.save(SaveMode::At(times))
+    }
+    /// Maximum number of attempted steps (kept over any
+    /// [`options`](Integrator::options)).
+    pub fn max_steps(self, n: usize) -> Self {
+        self.set(|o| o.max_steps = Some(n))
+    }
+    /// Largest step magnitude (kept over any [`options`](Integrator::options)).
+    pub fn h_max(self, h_max: T) -> Self {
+        self.set(|o| o.h_max = Some(h_max))
     }
     /// Adds a monitor (consulted in the order added).
     pub fn monitor(mut self, monitor: impl Monitor<T, S> + 'm) -> Self {
@@ -129,6 +183,32 @@ impl<'m, T: Real, S: State<T>, St: Stepper<T, S>, C: StepController<T>> Integrat
         &self.stepper
     }
 
+    /// [`solve`](Integrator::solve) for a plain closure `f(t, y, dy)`. Its
+    /// bound is the closure signature itself, so Rust infers the argument
+    /// types from `t0` and `y0` and none need writing:
+    ///
+    /// ```
+    /// use odestride::{ExplicitRk, Integrator};
+    /// let sol = Integrator::new(ExplicitRk::dopri5())
+    ///     .solve_fn(|_, y, dy| *dy = [y[1], -y[0]], 0.0, 1.0, [1.0, 0.0])
+    ///     .unwrap();
+    /// assert!((sol.last_state()[0] - 1f64.cos()).abs() < 1e-5);
+    /// ```
+    ///
+    /// `solve` takes any [`System`] (a closure, or one with a Jacobian); for
+    /// a closure there Rust needs the reference types written out,
+    /// `|_t, y: &[f64; 2], dy: &mut [f64; 2]|`, because a trait bound other
+    /// than `Fn*` does not tell it the closure's signature.
+    pub fn solve_fn<F: FnMut(T, &S, &mut S)>(
+        &mut self,
+        f: F,
+        t0: T,
+        t_end: T,
+        y0: S,
+    ) -> Result<Solution<T, S>, SolveFailure<T, S>> {
+        self.solve(f, t0, t_end, y0)
+    }
+
     /// Integrates `y' = f(t, y)` from `(t0, y0)` to `t_end`.
     ///
     /// `t_end < t0` integrates backward. `t_end == t0` returns the initial
@@ -147,6 +227,8 @@ impl<'m, T: Real, S: State<T>, St: Stepper<T, S>, C: StepController<T>> Integrat
         // name and boundary follow the choice).
         self.stepper
             .set_tolerances(&self.options.rtol, &self.options.atol);
+        // What the controller leaves unset comes from the (chosen) method.
+        self.controller.adopt_tuning(&Tuning::of(&self.stepper));
         let name = self.stepper.name().to_string();
         let checked = validate(&self.options, t0, t_end, &y0)
             .and_then(|()| crate::event::validate(&self.events))

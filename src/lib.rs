@@ -7,22 +7,32 @@
 //! step sizes — is counted.
 //!
 //! ```
-//! use nalgebra::SVector;
-//! use odestride::{ExplicitRk, Integrator, Options};
+//! use odestride::{Integrator, Method, Status};
 //!
-//! // Lorenz system
-//! let lorenz = |_t: f64, y: &SVector<f64, 3>, dy: &mut SVector<f64, 3>| {
-//!     dy[0] = 10.0 * (y[1] - y[0]);
-//!     dy[1] = y[0] * (28.0 - y[2]) - y[1];
-//!     dy[2] = y[0] * y[1] - 8.0 / 3.0 * y[2];
+//! // Lorenz system; the state is an array [x, y, z] (or an nalgebra vector, or a scalar)
+//! let lorenz = |_t, u: &[f64; 3], du: &mut [f64; 3]| {
+//!     *du = [10.0 * (u[1] - u[0]), u[0] * (28.0 - u[2]) - u[1], u[0] * u[1] - 8.0 / 3.0 * u[2]];
 //! };
-//! let sol = Integrator::new(ExplicitRk::dopri5())
-//!     .options(Options::default().rtol(1e-8).atol(1e-8))
-//!     .solve(lorenz, 0.0, 1.0, SVector::from([1.0, 0.0, 0.0]))
-//!     .expect("solve");
-//! assert_eq!(sol.status, odestride::Status::Success);
-//! assert!(sol.stats.nfev > 0);
+//! let sol = Integrator::new(Method::Auto.stepper())
+//!     .tol(1e-8)
+//!     .dense(true)
+//!     .solve(lorenz, 0.0, 1.0, [1.0, 0.0, 0.0])?;
+//! assert_eq!(sol.status, Status::Success);
+//! let z = sol.component(2)?; // z at every saved time (sol.y[k] is the k-th *state*)
+//! assert_eq!(z.len(), sol.t.len());
+//! let u = sol.at(0.5)?; // dense output
+//! let du = sol.derivative_at(0.5)?; // its time derivative: close to f(0.5, u)
+//! assert!((du[2] - (u[0] * u[1] - 8.0 / 3.0 * u[2])).abs() < 1e-4);
+//! println!("{} steps, {} evaluations", sol.stats.naccept, sol.stats.nfev);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
+//!
+//! A closure bound to a `let` names its argument types (`|_t, u: &[f64; 3], du: &mut [f64; 3]|`):
+//! Rust infers a closure's signature only where it is passed straight to a function whose
+//! bound is the closure signature itself, as in
+//! [`Integrator::solve_fn`]`(|_, y, dy| *dy = [y[1], -y[0]], 0.0, 1.0, [1.0, 0.0])`.
+//! [`Solution::at`], [`Solution::at_many`] and [`Solution::derivative_at`] need the dense
+//! output (`.dense(true)`) and say so in their [`QueryError`] otherwise.
 //!
 //! The pieces, one concept per module: [`state`] (the vector-space trait),
 //! [`system`] (the right-hand side), [`tableau`] (methods as data),
@@ -32,6 +42,11 @@
 //! loop), [`solution`] (results and dense output), [`error`].
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
+
+/// The code blocks of `README.md`, compiled and run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;
 
 pub mod controller;
 pub mod detect;
@@ -65,7 +80,7 @@ pub use monitor::{Invariant, InvariantMonitor, Monitor, RelativisticMonitor};
 pub use norm::{ErrorNorm, Tolerance};
 pub use options::{Options, SaveMode};
 pub use real::Real;
-pub use solution::{DenseOutput, EventRecord, Solution, Stats, Status};
+pub use solution::{DenseOutput, EventRecord, QueryError, Solution, SolutionIter, Stats, Status};
 pub use state::State;
 pub use stepper::{AutoSwitch, ExplicitRk, Rosenbrock, StepDoubling, Stepper};
 pub use system::System;

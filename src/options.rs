@@ -167,3 +167,50 @@ impl<T: Real> Options<T> {
         self
     }
 }
+
+/// The settings made through the [`Integrator`](crate::Integrator)'s own
+/// setters (`tol`, `rtol`, `atol`, `dense`, `save`, `save_at`, `max_steps`,
+/// `h_max`). They are kept apart and applied on top of any [`Options`] given
+/// with `Integrator::options`, so the order of the builder calls does not
+/// matter.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Overlay<T> {
+    pub(crate) rtol: Option<Tolerance<T>>,
+    pub(crate) atol: Option<Tolerance<T>>,
+    pub(crate) dense: Option<bool>,
+    pub(crate) save: Option<SaveMode<T>>,
+    pub(crate) max_steps: Option<usize>,
+    pub(crate) h_max: Option<T>,
+}
+
+impl<T> Default for Overlay<T> {
+    fn default() -> Self {
+        Overlay {
+            rtol: None,
+            atol: None,
+            dense: None,
+            save: None,
+            max_steps: None,
+            h_max: None,
+        }
+    }
+}
+
+impl<T: Real> Overlay<T> {
+    /// Writes every setting made into `o`, leaving the others alone.
+    pub(crate) fn apply(&self, o: &mut Options<T>) {
+        fn put<V: Clone>(field: &mut V, value: &Option<V>) {
+            if let Some(v) = value {
+                *field = v.clone();
+            }
+        }
+        put(&mut o.rtol, &self.rtol);
+        put(&mut o.atol, &self.atol);
+        put(&mut o.dense, &self.dense);
+        put(&mut o.save, &self.save);
+        put(&mut o.max_steps, &self.max_steps);
+        if self.h_max.is_some() {
+            o.h_max = self.h_max;
+        }
+    }
+}

@@ -165,21 +165,20 @@ pub struct DenseOutput<T, S> {
 }
 
 impl<T: Real, S: State<T>> DenseOutput<T, S> {
-    /// Evaluates the interpolant at `t`; `None` outside the integrated span.
-    ///
-    /// Every segment ends at the state the solve accepted (after any
-    /// projection by a monitor). At a time shared by two segments the later
-    /// one is evaluated at `theta = 0`, which returns its first coefficient,
-    /// the accepted state, exactly.
-    pub fn at(&self, t: T) -> Option<S> {
+    /// The integrated span `(start, end)` in the direction of integration
+    /// (`start > end` for a backward solve); `None` without segments.
+    pub fn span(&self) -> Option<(T, T)> {
         let first = self.segments.first()?;
         let last = self.segments.last()?;
-        let forward = first.h > T::zero();
-        let (lo, hi) = if forward {
-            (first.t0, last.t0 + last.h)
-        } else {
-            (last.t0 + last.h, first.t0)
-        };
+        Some((first.t0, last.t0 + last.h))
+    }
+
+    /// The segment holding `t` and `theta` there; `None` outside the span.
+    /// At a time shared by two segments, the later one (at `theta = 0`).
+    fn locate(&self, t: T) -> Option<(&Segment<T, S>, T)> {
+        let (start, end) = self.span()?;
+        let forward = end >= start;
+        let (lo, hi) = if forward { (start, end) } else { (end, start) };
         if !(t >= lo && t <= hi) {
             return None;
         }
@@ -199,6 +198,17 @@ impl<T: Real, S: State<T>> DenseOutput<T, S> {
         } else {
             (t - seg.t0) / seg.h
         };
+        Some((seg, theta))
+    }
+
+    /// Evaluates the interpolant at `t`; `None` outside the integrated span.
+    ///
+    /// Every segment ends at the state the solve accepted (after any
+    /// projection by a monitor). At a time shared by two segments the later
+    /// one is evaluated at `theta = 0`, which returns its first coefficient,
+    /// the accepted state, exactly.
+    pub fn at(&self, t: T) -> Option<S> {
+        let (seg, theta) = self.locate(t)?;
         let mut out = seg.coeffs.last()?.clone();
         for c in seg.coeffs.iter().rev().skip(1) {
             for (o, ci) in out.as_mut_slice().iter_mut().zip(c.as_slice()) {
@@ -207,6 +217,80 @@ impl<T: Real, S: State<T>> DenseOutput<T, S> {
         }
         Some(out)
     }
+
+    /// The time derivative of the interpolant at `t`,
+    /// `(1/h) sum_m m c_m theta^(m-1)`; `None` outside the integrated span
+    /// and for the single constant segment of a solve that took no step. At
+    /// a time shared by two segments it is the later segment's (the
+    /// interpolant is continuous there, its derivative in general only up to
+    /// the method's dense-output error).
+    pub fn derivative_at(&self, t: T) -> Option<S> {
+        let (seg, theta) = self.locate(t)?;
+        if seg.h == T::zero() {
+            return None;
+        }
+        let mut out = seg.coeffs.first()?.zeros_like();
+        for (m, c) in seg.coeffs.iter().enumerate().skip(1).rev() {
+            let w = T::lit(m as f64);
+            for (o, ci) in out.as_mut_slice().iter_mut().zip(c.as_slice()) {
+                *o = *o * theta + w * *ci;
+            }
+        }
+        let inv_h = T::one() / seg.h;
+        for o in out.as_mut_slice() {
+            *o = *o * inv_h;
+        }
+        Some(out)
+    }
+}
+
+/// Why a [`Solution`] could not answer a query ([`Solution::at`],
+/// [`Solution::at_many`], [`Solution::derivative_at`],
+/// [`Solution::component`]).
+///
+/// ```
+/// use odestride::{ExplicitRk, Integrator, QueryError};
+/// let sol = Integrator::new(ExplicitRk::dopri5())
+///     .solve(|_t, y: &f64, dy: &mut f64| *dy = -*y, 0.0, 1.0, 1.0)
+///     .unwrap();
+/// // solved without dense output: at() says so instead of returning nothing
+/// assert_eq!(sol.at(0.5), Err(QueryError::NoDenseOutput));
+/// assert!(sol.at(0.5).unwrap_err().to_string().contains("dense(true)"));
+/// ```
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[non_exhaustive]
+pub enum QueryError {
+    /// The solve kept no dense output.
+    #[error(
+        "this solution has no dense output: solve with Integrator::dense(true) (or Options::dense(true)) \
+         to evaluate it between the saved times (the saved states are in sol.t and sol.y)"
+    )]
+    NoDenseOutput,
+    /// The time lies outside the integrated span (or is NaN).
+    #[error("t = {t} lies outside the integrated span from {start} to {end}")]
+    OutsideSpan {
+        /// The time asked for.
+        t: f64,
+        /// Start of the span (`t0`).
+        start: f64,
+        /// End of the span (the last integrated time).
+        end: f64,
+    },
+    /// The solve took no step (`t_end == t0`): its dense output is a single
+    /// point, which has no derivative.
+    #[error("the solve took no step (t_end = t0 = {t0}): its dense output is a single point and has no derivative")]
+    NoStep {
+        /// The only time of the solution.
+        t0: f64,
+    },
+    /// A component index beyond the state's dimension.
+    #[error("component {index} does not exist: the state has {dim} components (indices 0..{dim})")]
+    NoSuchComponent {
+        /// The index asked for.
+        index: usize,
+        /// The state's dimension.
+        dim: usize,
+    },
 }
 
 /// A located event.
@@ -225,7 +309,12 @@ pub struct EventRecord<T, S> {
 pub struct Solution<T, S> {
     /// Saved times (see [`SaveMode`](crate::SaveMode)).
     pub t: Vec<T>,
-    /// Saved states, one per time.
+    /// Saved states, one per time: `y[k]` is the whole state at `t[k]`.
+    ///
+    /// **Not scipy's layout**: scipy's `sol.y[i]` is component `i` over
+    /// time; here `sol.y[0]` is the *first state* (all components at `t0`).
+    /// Component `i` over time is [`component(i)`](Solution::component);
+    /// [`iter`](Solution::iter) walks the `(t, y)` pairs.
     pub y: Vec<S>,
     /// Counters.
     pub stats: Stats,
@@ -276,15 +365,134 @@ impl<T: Real, S: State<T>> Solution<T, S> {
         self.t.last().copied().unwrap_or_else(T::nan)
     }
 
-    /// The dense output at `t`, when the solve kept it (`Options::dense`);
-    /// `None` when it did not, or when `t` lies outside the integrated span.
-    /// At the last saved time it returns the last saved state exactly (at
-    /// other step ends, see [`DenseOutput::at`]).
-    pub fn at(&self, t: T) -> Option<S> {
-        let y = self.dense.as_ref()?.at(t)?;
+    /// The dense output at `t`. At the last saved time it returns the last
+    /// saved state exactly (at other step ends, see [`DenseOutput::at`]).
+    ///
+    /// # Errors
+    ///
+    /// [`QueryError::NoDenseOutput`] when the solve did not keep the dense
+    /// output (solve with `Integrator::dense(true)` or
+    /// `Options::dense(true)`), [`QueryError::OutsideSpan`] when `t` lies
+    /// outside the integrated span (or is NaN).
+    pub fn at(&self, t: T) -> Result<S, QueryError> {
+        let y = self.dense()?.at(t).ok_or_else(|| self.outside(t))?;
         match (self.t.last(), self.y.last()) {
-            (Some(tl), Some(yl)) if *tl == t => Some(yl.clone()),
-            _ => Some(y),
+            (Some(tl), Some(yl)) if *tl == t => Ok(yl.clone()),
+            _ => Ok(y),
         }
+    }
+
+    /// The dense output at every time of `ts` (any order), as
+    /// [`at`](Solution::at) gives it; `ts` may be a slice, a `Vec` or an
+    /// iterator of times.
+    ///
+    /// ```
+    /// use odestride::{ExplicitRk, Integrator};
+    /// let sol = Integrator::new(ExplicitRk::dopri5())
+    ///     .tol(1e-10)
+    ///     .dense(true)
+    ///     .solve(|_t, y: &f64, dy: &mut f64| *dy = -*y, 0.0, 1.0, 1.0)
+    ///     .unwrap();
+    /// let ts: Vec<f64> = (0..=10).map(|i| 0.1 * i as f64).collect();
+    /// let ys = sol.at_many(&ts).unwrap();
+    /// for (t, y) in ts.iter().zip(&ys) {
+    ///     assert!((y - (-t).exp()).abs() < 1e-9);
+    /// }
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// As [`at`](Solution::at), for the first time that fails.
+    pub fn at_many<I>(&self, ts: I) -> Result<Vec<S>, QueryError>
+    where
+        I: IntoIterator,
+        I::Item: core::borrow::Borrow<T>,
+    {
+        self.dense()?;
+        ts.into_iter()
+            .map(|t| self.at(*core::borrow::Borrow::borrow(&t)))
+            .collect()
+    }
+
+    /// The time derivative of the dense output at `t` (the derivative of the
+    /// interpolating polynomial: one order less accurate than
+    /// [`at`](Solution::at); at a step end, the later step's).
+    ///
+    /// # Errors
+    ///
+    /// As [`at`](Solution::at); [`QueryError::NoStep`] for a solve that took
+    /// no step.
+    pub fn derivative_at(&self, t: T) -> Result<S, QueryError> {
+        let dense = self.dense()?;
+        dense.derivative_at(t).ok_or_else(|| match dense.span() {
+            Some((start, end)) if start == end && t == start => QueryError::NoStep {
+                t0: start.to_f64_lossy(),
+            },
+            _ => self.outside(t),
+        })
+    }
+
+    /// Component `i` of every saved state, in time order: what scipy calls
+    /// `sol.y[i]` (here [`y`](Solution::y) holds whole states, so `sol.y[i]`
+    /// is the `i`-th *state*).
+    ///
+    /// ```
+    /// use odestride::{ExplicitRk, Integrator};
+    /// let sol = Integrator::new(ExplicitRk::dopri5())
+    ///     .solve(|_t, y: &[f64; 2], dy: &mut [f64; 2]| *dy = [y[1], -y[0]], 0.0, 1.0, [1.0, 0.0])
+    ///     .unwrap();
+    /// let velocity = sol.component(1).unwrap(); // y[1] at every saved time
+    /// assert_eq!(velocity.len(), sol.t.len());
+    /// assert_eq!(velocity[0], 0.0);
+    /// assert_eq!(sol.y[0], [1.0, 0.0]); // the first state, not component 0
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// [`QueryError::NoSuchComponent`] when `i` is not below the state's
+    /// dimension.
+    pub fn component(&self, i: usize) -> Result<Vec<T>, QueryError> {
+        let dim = self.y.first().map_or(0, |y| y.dim());
+        if i >= dim {
+            return Err(QueryError::NoSuchComponent { index: i, dim });
+        }
+        Ok(self.y.iter().map(|y| y.as_slice()[i]).collect())
+    }
+
+    /// The saved `(t, y)` pairs in time order (also `for (t, y) in &sol`).
+    pub fn iter(&self) -> SolutionIter<'_, T, S> {
+        self.t.iter().copied().zip(self.y.iter())
+    }
+
+    fn dense(&self) -> Result<&DenseOutput<T, S>, QueryError> {
+        match &self.dense {
+            Some(d) if !d.segments.is_empty() => Ok(d),
+            _ => Err(QueryError::NoDenseOutput),
+        }
+    }
+
+    fn outside(&self, t: T) -> QueryError {
+        let (start, end) = self
+            .dense
+            .as_ref()
+            .and_then(|d| d.span())
+            .unwrap_or((T::nan(), T::nan()));
+        QueryError::OutsideSpan {
+            t: t.to_f64_lossy(),
+            start: start.to_f64_lossy(),
+            end: end.to_f64_lossy(),
+        }
+    }
+}
+
+/// The iterator of [`Solution::iter`]: `(t, &y)` pairs.
+pub type SolutionIter<'a, T, S> =
+    core::iter::Zip<core::iter::Copied<core::slice::Iter<'a, T>>, core::slice::Iter<'a, S>>;
+
+impl<'a, T: Real, S: State<T>> IntoIterator for &'a Solution<T, S> {
+    type Item = (T, &'a S);
+    type IntoIter = SolutionIter<'a, T, S>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.iter()
     }
 }

@@ -152,7 +152,16 @@ fn save_at_and_dense_output_match_the_exact_solution() {
     }
     println!("dense worst error {worst:.3e}");
     assert!(worst < 1e-8);
-    assert!(sol.at(-0.1).is_none() && sol.at(10.1).is_none());
+    for t in [-0.1, 10.1] {
+        assert_eq!(
+            sol.at(t),
+            Err(odestride::QueryError::OutsideSpan {
+                t,
+                start: 0.0,
+                end: 10.0
+            })
+        );
+    }
 }
 
 #[test]

@@ -175,8 +175,11 @@ fn empty_save_at_is_an_error_and_zero_span_dense_output_works() {
         .options(Options::default().dense(true))
         .solve(harmonic, 2.0, 2.0, y0)
         .unwrap();
-    assert_eq!(sol.at(2.0), Some(y0));
-    assert_eq!(sol.at(2.1), None);
+    assert_eq!(sol.at(2.0), Ok(y0));
+    assert!(matches!(
+        sol.at(2.1),
+        Err(odestride::QueryError::OutsideSpan { .. })
+    ));
     // failing before the first accepted step: the partial dense output is the initial point
     let nan_after = |t: f64, y: &V2, dy: &mut V2| {
         harmonic(t, y, dy);
@@ -194,7 +197,7 @@ fn empty_save_at_is_an_error_and_zero_span_dense_output_works() {
         "{}",
         f.error
     );
-    assert_eq!(f.partial.at(0.0), Some(y0));
+    assert_eq!(f.partial.at(0.0), Ok(y0));
 }
 
 // ------------------------------------------------------------ 5. the real reason
@@ -395,7 +398,7 @@ fn dense_output_and_save_at_show_the_projected_states() {
     // and the interpolant approaches it continuously from the left
     let mut worst_jump: f64 = 0.0;
     for (i, (t, y)) in steps.t.iter().zip(&steps.y).enumerate() {
-        assert_eq!(steps.at(*t).as_ref(), Some(y), "step {i}");
+        assert_eq!(steps.at(*t).as_ref(), Ok(y), "step {i}");
         assert!((kepler_energy(*t, y) - h0).abs() < 1e-13);
         if i > 0 {
             // (1e-12 of a step: the solution itself moves by ~1e-13 there)
@@ -522,8 +525,11 @@ fn directional_events_do_not_fire_on_a_touch() {
         assert_eq!(sol.status, Status::TerminalEvent { index: 0, t: 1.0 }, "{save:?}");
         assert_eq!((sol.last_time(), *sol.last_state()), (1.0, 1.0), "{save:?}");
         assert!(sol.t.windows(2).all(|w| w[1] > w[0]), "{:?}", sol.t);
-        assert_eq!(sol.at(1.0), Some(1.0));
-        assert_eq!(sol.at(1.25), None);
+        assert_eq!(sol.at(1.0), Ok(1.0));
+        assert!(matches!(
+            sol.at(1.25),
+            Err(odestride::QueryError::OutsideSpan { .. })
+        ));
         assert!((sol.at(0.6).unwrap() - 0.6).abs() < 1e-15);
     }
     // a zero at the very end of the span, with nothing after it, does not fire
@@ -606,7 +612,7 @@ fn dense_output_reproduces_every_step_end() {
             let e = (sum - sol.y[i + 1]).amax();
             assert!(e <= 4.0 * f64::EPSILON, "{} step {i}: {e:e}", tab.name);
             assert_eq!(seg.t0 + seg.h, sol.t[i + 1], "{} step {i}", tab.name);
-            assert_eq!(sol.at(sol.t[i + 1]), Some(sol.y[i + 1]), "{} step {i}", tab.name);
+            assert_eq!(sol.at(sol.t[i + 1]), Ok(sol.y[i + 1]), "{} step {i}", tab.name);
         }
     }
 }
@@ -778,8 +784,11 @@ fn a_failing_event_function_leaves_consistent_partial_outputs() {
     assert!(tl <= 2.05 && tl > 1.7, "{tl}");
     assert!(p.t.windows(2).all(|w| w[1] > w[0]), "{:?}", p.t);
     assert!((p.last_state() - tl).abs() < 1e-14);
-    assert_eq!(p.at(tl), Some(*p.last_state()));
-    assert_eq!(p.at(tl + 1e-9), None);
+    assert_eq!(p.at(tl), Ok(*p.last_state()));
+    assert!(matches!(
+        p.at(tl + 1e-9),
+        Err(odestride::QueryError::OutsideSpan { .. })
+    ));
 }
 
 #[test]

@@ -169,7 +169,9 @@ impl Default for BlowUpConfig {
 }
 
 impl BlowUpConfig {
-    /// The detector switched off.
+    /// The detector switched off. The other setters tune the detector and
+    /// never switch it on: `BlowUpConfig::off().min_range(1e10)` stays off
+    /// (start from `BlowUpConfig::default()` to tune a running detector).
     pub fn off() -> Self {
         BlowUpConfig {
             enabled: false,

@@ -71,7 +71,9 @@ impl Default for StiffnessConfig {
 }
 
 impl StiffnessConfig {
-    /// The detector switched off.
+    /// The detector switched off. The other setters never switch it on:
+    /// `StiffnessConfig::off().stop(true)` stays off (start from
+    /// `StiffnessConfig::default()` for a detector that stops).
     pub fn off() -> Self {
         StiffnessConfig {
             enabled: false,

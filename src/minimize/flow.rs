@@ -1,7 +1,7 @@
 //! The gradient flow, integrated by any stepper, as a [`Minimizer`].
 
 use super::{param, MinimizeError, Minimizer, Progress};
-use crate::controller::Decision;
+use crate::controller::{Decision, Tuning};
 use crate::gradient_flow::{Euclidean, Metric, Objective};
 use crate::{ErrorNorm, PiController, Real, State, StepController, Stepper, System, Tolerance};
 
@@ -96,12 +96,9 @@ impl<T: Real, S: State<T>, St: Stepper<T, S>> Flow<T, S, St, PiController<T>> {
     /// The flow integrated by `stepper` with its default PI controller,
     /// `rtol = atol = 1e-6` and an automatic initial step.
     pub fn new(stepper: St) -> Self {
-        let ctrl = PiController::new(stepper.default_pi_beta())
-            .with_limits(stepper.default_limits())
-            .with_predictive(stepper.default_predictive());
         Flow {
             stepper,
-            ctrl,
+            ctrl: PiController::default(),
             metric: Euclidean,
             rtol: T::lit(1e-6),
             atol: T::lit(1e-6),
@@ -142,7 +139,10 @@ impl<T: Real, S: State<T>, St: Stepper<T, S>, C: StepController<T>, M: Metric<T,
             rejected: 0,
         }
     }
-    /// Replaces the step-size controller.
+    /// Replaces the step-size controller. Settings it leaves to the method
+    /// (e.g. the limits of `PiController::new(beta)`) are taken from the
+    /// stepper's tuning when a run starts
+    /// ([`StepController::adopt_tuning`](crate::StepController::adopt_tuning)).
     pub fn controller<C2: StepController<T>>(self, ctrl: C2) -> Flow<T, S, St, C2, M> {
         Flow {
             stepper: self.stepper,
@@ -280,6 +280,8 @@ impl<T: Real, S: State<T>, St: Stepper<T, S>, C: StepController<T>, M: Metric<T,
         self.initialised = false;
         self.accepted = 0;
         self.rejected = 0;
+        // A controller given without limits takes the method's tuning.
+        self.ctrl.adopt_tuning(&Tuning::of(&self.stepper));
         self.ctrl.reset();
         self.stepper.estimate_stiffness(false);
         Ok(())
