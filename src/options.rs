@@ -19,13 +19,19 @@ pub enum SaveMode<T> {
     FinalOnly,
 }
 
-/// Options of a solve. Build with the chained setters:
+/// Options of a solve. Build with the chained setters (each sets one field,
+/// so their order only matters for two calls on the same field, where the
+/// last wins):
 ///
 /// ```
 /// use odestride::{Options, SaveMode};
 /// let opts = Options::<f64>::default().rtol(1e-8).atol(1e-10).max_steps(10_000).save(SaveMode::FinalOnly);
 /// assert_eq!(opts.max_steps, 10_000);
 /// ```
+///
+/// Given to [`Integrator::options`](crate::Integrator::options), they are
+/// the base that the integrator's own setters (`tol`, `dense`, `save_at`,
+/// ...) are applied on, before or after that call.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Options<T> {
     /// Relative tolerance (> 0). Default 1e-6.

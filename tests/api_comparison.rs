@@ -1,41 +1,40 @@
 //! The odestride programs of `docs/api-comparison.md`, verbatim between the
-//! `// program` and `// end` markers (the doc counts their lines), each
-//! followed by checks of what it computed against analytic values.
+//! `// program` and `// end` markers (the doc counts their lines, formatted
+//! by rustfmt at its default width, hence `rustfmt::skip` against this
+//! repository's wider setting), each followed by checks of what it computed
+//! against analytic values.
 use std::f64::consts::PI;
 
 type Res = Result<(), Box<dyn std::error::Error>>;
 
 #[test]
+#[rustfmt::skip] // the programs as rustfmt formats them at its default width
 fn task1_solve_and_read_a_component() -> Res {
     // program
     use odestride::{Integrator, Method};
 
-    let sol = Integrator::new(Method::Auto.stepper()).solve_fn(
-        |_, y, dy| *dy = [y[1], -y[0]],
-        0.0,
-        10.0,
-        [1.0, 0.0],
-    )?;
+    let mut ig = Integrator::new(Method::Auto.stepper());
+    let sol = ig.solve_fn(|_, y, dy| *dy = [y[1], -y[0]], 0.0, 10.0, [1.0, 0.0])?;
     let x = sol.component(0)?;
     // end
     assert_eq!(x.len(), sol.t.len());
+    // (the literals leave f32 or f64 open until the end of the function: the
+    // checks name f64 to call float methods)
     for (t, x) in sol.t.iter().zip(&x) {
-        assert!((x - t.cos()).abs() < 1e-4, "{t}: {x}");
+        assert!((x - f64::cos(*t)).abs() < 1e-4, "{t}: {x}");
     }
     Ok(())
 }
 
 #[test]
+#[rustfmt::skip] // the programs as rustfmt formats them at its default width
 fn task2_dense_output_at_many_times() -> Res {
     // program
     use odestride::{Integrator, Method};
 
-    let sol = Integrator::new(Method::Auto.stepper()).dense(true).solve_fn(
-        |_, y, dy| *dy = [y[1], -y[0]],
-        0.0,
-        10.0,
-        [1.0, 0.0],
-    )?;
+    let sol = Integrator::new(Method::Auto.stepper())
+        .dense(true)
+        .solve_fn(|_, y, dy| *dy = [y[1], -y[0]], 0.0, 10.0, [1.0, 0.0])?;
     let ys = sol.at_many((0..=1000).map(|i| i as f64 / 100.0))?;
     // end
     assert_eq!(ys.len(), 1001);
@@ -50,6 +49,7 @@ fn task2_dense_output_at_many_times() -> Res {
 }
 
 #[test]
+#[rustfmt::skip] // the programs as rustfmt formats them at its default width
 fn task3_terminal_event() -> Res {
     // program
     use odestride::{Event, Integrator, Method};
@@ -65,6 +65,7 @@ fn task3_terminal_event() -> Res {
 }
 
 // program
+#[rustfmt::skip]
 fn kepler(_t: f64, y: &[f64; 4], dy: &mut [f64; 4]) {
     let r3 = y[0].hypot(y[1]).powi(3);
     *dy = [y[2], y[3], -y[0] / r3, -y[1] / r3];
@@ -72,6 +73,7 @@ fn kepler(_t: f64, y: &[f64; 4], dy: &mut [f64; 4]) {
 // end
 
 #[test]
+#[rustfmt::skip] // the programs as rustfmt formats them at its default width
 fn task4_energy_monitored_orbit() -> Res {
     // program
     use odestride::{Integrator, InvariantMonitor, Method};
@@ -97,6 +99,7 @@ fn task4_energy_monitored_orbit() -> Res {
 }
 
 #[test]
+#[rustfmt::skip] // the programs as rustfmt formats them at its default width
 fn task5_tolerance_and_method() -> Res {
     // program
     use odestride::{ExplicitRk, Integrator};

@@ -375,3 +375,33 @@ fn query_errors_say_what_to_do() {
     assert_eq!(none.at(2.0), Ok(V2::new(1.0, 0.0)));
     assert_eq!(none.derivative_at(2.0), Err(QueryError::NoStep { t0: 2.0 }));
 }
+
+#[test]
+fn controllers_saved_before_the_optional_settings_read_back_as_explicit() {
+    // The serialised form of a PiController before issue 14: plain values.
+    let old = r#"{"beta":0.0,"limits":{"safety":0.9,"min_factor":0.2,"max_factor":10.0},"err_old":0.0001,"predictive":false}"#;
+    let mut c: PiController<f64> = serde_json::from_str(old).unwrap();
+    assert_eq!(
+        (c.beta, c.limits, c.predictive),
+        (Some(0.0), Some(Limits::default()), Some(false))
+    );
+    // explicit, so the method's tuning does not replace them
+    c.adopt_tuning(&Tuning::of::<V2, _>(&ExplicitRk::dop853()));
+    assert_eq!(c.effective_limits(), Limits::default());
+    // a round trip keeps open settings open and the adopted tuning
+    let mut open = PiController::<f64>::default();
+    open.adopt_tuning(&Tuning::of::<V2, _>(&ExplicitRk::dop853()));
+    let back: PiController<f64> = serde_json::from_str(&serde_json::to_string(&open).unwrap()).unwrap();
+    assert_eq!(back, open);
+    assert_eq!((back.beta, back.limits), (None, None));
+    assert_eq!(back.effective_limits().max_factor, 6.0);
+    let mut i = IController::<f64>::new();
+    i.adopt_tuning(&Tuning::of::<V2, _>(&ExplicitRk::dop853()));
+    let back: IController<f64> = serde_json::from_str(&serde_json::to_string(&i).unwrap()).unwrap();
+    assert_eq!(back, i);
+    assert_eq!(back.effective_limits().min_factor, 0.333);
+    // an IController saved before: {"limits": {...}} reads back as explicit limits
+    let old_i: IController<f64> =
+        serde_json::from_str(r#"{"limits":{"safety":0.9,"min_factor":0.2,"max_factor":10.0}}"#).unwrap();
+    assert_eq!(old_i.limits, Some(Limits::default()));
+}
