@@ -209,7 +209,8 @@ fn tuning_of_the_methods() {
 #[test]
 fn flow_controller_keeps_the_methods_tuning() {
     use odestride::gradient_flow::objective;
-    let run = |flow: &mut Flow<f64, [f64; 2], ExplicitRk<f64, [f64; 2]>, PiController<f64>>| {
+    type F2 = Flow<f64, [f64; 2], ExplicitRk<f64, [f64; 2]>, PiController<f64>>;
+    let run = |flow: &mut F2| {
         let mut f = objective(
             |x: &[f64; 2]| 0.5 * (x[0] * x[0] + 10.0 * x[1] * x[1]),
             |x: &[f64; 2], g: &mut [f64; 2]| {
@@ -224,7 +225,7 @@ fn flow_controller_keeps_the_methods_tuning() {
             &Criteria::default().gtol(1e-6).max_iter(5000),
         )
         .unwrap();
-        (run.iterations, run.counts.clone(), run.x)
+        (run.iterations, run.counts, run.x)
     };
     let default = run(&mut Flow::new(ExplicitRk::dop853()).tol(1e-8));
     let plain = run(&mut Flow::new(ExplicitRk::dop853())
@@ -273,7 +274,7 @@ fn dense_output_and_derivative_match_cos_and_sin() {
         assert!(worst_y < bound_y, "{name} {tol}: {worst_y}");
         assert!(worst_dy < bound_dy, "{name} {tol}: {worst_dy}");
         // at_many is at, time by time, also from an iterator of times
-        let again = sol.at_many(ts.iter().map(|t| *t)).unwrap();
+        let again = sol.at_many(ts.iter().copied()).unwrap();
         assert_eq!(again, ys);
         assert_eq!(ys[500], sol.at(5.0).unwrap());
     }
