@@ -11,6 +11,7 @@
 //!
 //! All formulas and their sources are in `docs/controllers.md`.
 
+use crate::checkpoint::Saved;
 use crate::Real;
 use serde::{Deserialize, Serialize};
 
@@ -55,6 +56,18 @@ pub trait StepController<T: Real> {
     fn commit(&mut self, h: T, err: T);
     /// Forgets the history (called at the start of every solve).
     fn reset(&mut self);
+    /// The history, for a [`Checkpoint`](crate::checkpoint::Checkpoint). The
+    /// default (a controller without history) saves nothing.
+    fn history(&self) -> Saved<T> {
+        Saved::default()
+    }
+    /// Restores a history written by [`history`](StepController::history);
+    /// an error says why the record does not fit. The default accepts
+    /// anything.
+    fn set_history(&mut self, saved: &Saved<T>) -> Result<(), String> {
+        let _ = saved;
+        Ok(())
+    }
 }
 
 /// Limits shared by the built-in controllers.
@@ -320,6 +333,17 @@ impl<T: Real> StepController<T> for PiController<T> {
         self.h_acc = T::zero();
         self.err_acc = T::lit(1e-2);
     }
+    fn history(&self) -> Saved<T> {
+        Saved::new(vec![self.err_old, self.h_acc, self.err_acc], Vec::new())
+    }
+    fn set_history(&mut self, saved: &Saved<T>) -> Result<(), String> {
+        let mut r = saved.reader();
+        self.err_old = r.real()?;
+        self.ln_err_old = self.err_old.ln();
+        self.h_acc = r.real()?;
+        self.err_acc = r.real()?;
+        Ok(())
+    }
 }
 
 /// How the PID controller limits its proposed ratio.
@@ -454,6 +478,15 @@ impl<T: Real> StepController<T> for PidController<T> {
         self.errs = [T::zero(); 2];
         self.hs = [T::zero(); 2];
     }
+    fn history(&self) -> Saved<T> {
+        Saved::new([self.errs, self.hs].concat(), Vec::new())
+    }
+    fn set_history(&mut self, saved: &Saved<T>) -> Result<(), String> {
+        let mut r = saved.reader();
+        self.errs = [r.real()?, r.real()?];
+        self.hs = [r.real()?, r.real()?];
+        Ok(())
+    }
 }
 
 /// Any boxed controller is a controller (for run-time selection).
@@ -466,5 +499,11 @@ impl<T: Real, C: StepController<T> + ?Sized> StepController<T> for Box<C> {
     }
     fn reset(&mut self) {
         (**self).reset()
+    }
+    fn history(&self) -> Saved<T> {
+        (**self).history()
+    }
+    fn set_history(&mut self, saved: &Saved<T>) -> Result<(), String> {
+        (**self).set_history(saved)
     }
 }

@@ -33,6 +33,7 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod checkpoint;
 pub mod controller;
 pub mod detect;
 pub mod error;
@@ -52,6 +53,7 @@ mod real;
 pub mod solution;
 pub mod state;
 pub mod stepper;
+pub mod stepping;
 pub mod system;
 pub mod tableau;
 
@@ -69,3 +71,6 @@ pub use solution::{DenseOutput, EventRecord, Solution, Stats, Status};
 pub use state::State;
 pub use stepper::{AutoSwitch, ExplicitRk, Rosenbrock, StepDoubling, Stepper};
 pub use system::System;
+pub use stepping::{Progress, Solver, StepInfo, StepRecord};
+pub use checkpoint::Checkpoint;
+pub use options::Budget;
