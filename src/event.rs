@@ -18,9 +18,15 @@
 //!    precision relative to `t`);
 //! 3. records an [`EventRecord`] `{ index, t, y }` with
 //!    `y` from the dense output, in time order;
-//! 4. if a terminal event fired, ends the solve at its (earliest) root with
+//! 4. if a terminal event fired (or one reached its
+//!    [`terminal_after`](Event::terminal_after) count), ends the solve at its
+//!    (earliest) root with
 //!    [`Status::TerminalEvent`](crate::Status::TerminalEvent): the last saved
-//!    state is the interpolated state at the root.
+//!    state is the interpolated state at the root;
+//! 5. if an event with an [`action`](Event::action) fired, cuts the step at
+//!    its (earliest) root, runs the action on the state there and restarts
+//!    the solve from the changed state (see [`Event::action`] and
+//!    `docs/stepping.md`).
 //!
 //! Edge cases, all with respect to the direction of integration (a rising
 //! event fires where `g` goes from negative to positive *as the integration

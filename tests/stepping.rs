@@ -323,3 +323,24 @@ fn steps_iterator_yields_every_accepted_step() {
     assert_eq!(steps.len(), sol.stats.naccept);
     assert_eq!(steps.iter().map(|s| s.h).sum::<f64>(), 3.0);
 }
+
+#[test]
+fn integrators_and_solutions_move_between_threads() {
+    // An integrator with a monitor and an event, built here, solved on
+    // another thread; the solution comes back.
+    let energy = |_t: f64, y: &V2| 0.5 * (y[0] * y[0] + y[1] * y[1]);
+    let integ = Integrator::new(ExplicitRk::dop853())
+        .tol(1e-10)
+        .monitor(odestride::InvariantMonitor::new(odestride::Invariant::new("energy", energy)))
+        .event(Event::new(|_t, y: &V2| y[1]).falling());
+    let sol = std::thread::spawn(move || {
+        let mut integ = integ;
+        integ.solve(oscillator, 0.0, 7.0, [1.0, 0.0]).unwrap()
+    })
+    .join()
+    .unwrap();
+    assert!((sol.last_state()[0] - 7f64.cos()).abs() < 1e-9);
+    // y1 = -sin t falls through 0 at t = 2 pi (not at t = 0, where g = 0 at the start).
+    assert_eq!(sol.events.len(), 1);
+    assert!((sol.events[0].t - 2.0 * PI).abs() < 1e-9);
+}
