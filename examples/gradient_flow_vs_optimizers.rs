@@ -32,8 +32,8 @@ use odestride::monitor::{AcceptedStep, AfterStep, Monitor};
 use odestride::optim::{AdaBelief, Adagrad, Adam, Optimizer, RmsProp, Sgd};
 use odestride::{ExplicitRk, Integrator, Options, SaveMode, Status, Stepper};
 use plot::{Figure, Scale, Series};
-use std::cell::Cell;
-use std::rc::Rc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
 
 type V = DVector<f64>;
 const TARGET: f64 = 1e-8;
@@ -110,11 +110,11 @@ impl Problem {
         }
     }
     /// An objective whose gradient calls are counted in `counter`.
-    fn objective(self, counter: Rc<Cell<usize>>) -> impl Objective<f64, V> {
+    fn objective(self, counter: Arc<AtomicUsize>) -> impl Objective<f64, V> {
         objective(
             move |x: &V| self.value(x),
             move |x: &V, g: &mut V| {
-                counter.set(counter.get() + 1);
+                counter.fetch_add(1, Ordering::Relaxed);
                 self.gradient(x, g)
             },
         )
@@ -180,7 +180,7 @@ fn run_optimizer(p: Problem, opt: &mut dyn Optimizer<f64, V>, label: &str, setti
 /// records f - f* against gradient evaluations at every accepted step.
 struct Recorder {
     p: Problem,
-    evals: Rc<Cell<usize>>,
+    evals: Arc<AtomicUsize>,
     curve: Vec<(f64, f64)>,
     path: Vec<(f64, f64)>,
     hs: Vec<(f64, f64)>,
@@ -193,7 +193,7 @@ impl Monitor<f64, V> for Recorder {
     }
     fn accepted(&mut self, s: &mut AcceptedStep<'_, f64, V>) -> AfterStep<f64> {
         let gap = self.p.value(s.y);
-        let n = self.evals.get();
+        let n = self.evals.load(Ordering::Relaxed);
         self.curve.push((n as f64, gap));
         self.path.push((s.y[0], s.y[1]));
         self.hs.push((s.t, s.h));
@@ -215,7 +215,7 @@ impl Monitor<f64, V> for Recorder {
 }
 
 fn run_flow<St: Stepper<f64, V>>(p: Problem, stepper: St, label: &str, tol: f64) -> (Trace, Vec<(f64, f64)>) {
-    let evals = Rc::new(Cell::new(0));
+    let evals = Arc::new(AtomicUsize::new(0));
     let x0 = p.x0();
     let mut rec = Recorder {
         p,
@@ -264,7 +264,7 @@ fn lr_grid() -> Vec<f64> {
 }
 
 fn race(p: Problem) -> Vec<Trace> {
-    let counter = Rc::new(Cell::new(0));
+    let counter = Arc::new(AtomicUsize::new(0));
     let mut obj = p.objective(counter);
     let lmax = lambda_max(&mut obj, &p.x0(), &EigenOptions::default())
         .map(|e| e.lambda)
@@ -559,7 +559,7 @@ fn stiffness() -> Result<(), Box<dyn std::error::Error>> {
 
 fn canyon_steps<St: Stepper<f64, V>>(stepper: St) -> (Vec<(f64, f64)>, Option<StiffnessReport<f64>>) {
     let p = Problem::Canyon;
-    let flow = GradientFlow::new(p.objective(Rc::new(Cell::new(0))));
+    let flow = GradientFlow::new(p.objective(Arc::new(AtomicUsize::new(0))));
     match Integrator::new(stepper).tol(1e-6).solve(flow, 0.0, 20.0, p.x0()) {
         Ok(sol) => (
             sol.t.windows(2).map(|w| (w[1], w[1] - w[0])).collect(),

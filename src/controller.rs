@@ -11,6 +11,7 @@
 //!
 //! All formulas and their sources are in `docs/controllers.md`.
 
+use crate::checkpoint::Saved;
 use crate::{Real, State, Stepper};
 use serde::{Deserialize, Serialize};
 
@@ -55,6 +56,18 @@ pub trait StepController<T: Real> {
     fn commit(&mut self, h: T, err: T);
     /// Forgets the history (called at the start of every solve).
     fn reset(&mut self);
+    /// The history, for a [`Checkpoint`](crate::checkpoint::Checkpoint). The
+    /// default (a controller without history) saves nothing.
+    fn history(&self) -> Saved<T> {
+        Saved::default()
+    }
+    /// Restores a history written by [`history`](StepController::history);
+    /// an error says why the record does not fit. The default accepts
+    /// anything.
+    fn set_history(&mut self, saved: &Saved<T>) -> Result<(), String> {
+        let _ = saved;
+        Ok(())
+    }
     /// Fills the settings the user left unset with the values the method was
     /// tuned with. The [`Integrator`](crate::Integrator) calls it at the start
     /// of every solve (after the method has seen the tolerances), so a
@@ -459,6 +472,17 @@ impl<T: Real> StepController<T> for PiController<T> {
     fn adopt_tuning(&mut self, tuned: &Tuning<T>) {
         self.tuned = *tuned;
     }
+    fn history(&self) -> Saved<T> {
+        Saved::new(vec![self.err_old, self.h_acc, self.err_acc], Vec::new())
+    }
+    fn set_history(&mut self, saved: &Saved<T>) -> Result<(), String> {
+        let mut r = saved.reader();
+        self.err_old = r.real()?;
+        self.ln_err_old = self.err_old.ln();
+        self.h_acc = r.real()?;
+        self.err_acc = r.real()?;
+        Ok(())
+    }
 }
 
 /// How the PID controller limits its proposed ratio.
@@ -609,6 +633,15 @@ impl<T: Real> StepController<T> for PidController<T> {
     fn adopt_tuning(&mut self, tuned: &Tuning<T>) {
         self.tuned = tuned.limits;
     }
+    fn history(&self) -> Saved<T> {
+        Saved::new([self.errs, self.hs].concat(), Vec::new())
+    }
+    fn set_history(&mut self, saved: &Saved<T>) -> Result<(), String> {
+        let mut r = saved.reader();
+        self.errs = [r.real()?, r.real()?];
+        self.hs = [r.real()?, r.real()?];
+        Ok(())
+    }
 }
 
 /// Any boxed controller is a controller (for run-time selection).
@@ -624,5 +657,11 @@ impl<T: Real, C: StepController<T> + ?Sized> StepController<T> for Box<C> {
     }
     fn adopt_tuning(&mut self, tuned: &Tuning<T>) {
         (**self).adopt_tuning(tuned)
+    }
+    fn history(&self) -> Saved<T> {
+        (**self).history()
+    }
+    fn set_history(&mut self, saved: &Saved<T>) -> Result<(), String> {
+        (**self).set_history(saved)
     }
 }

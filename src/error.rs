@@ -229,6 +229,35 @@ pub enum SolveError {
         /// What it did.
         problem: String,
     },
+    /// An event's action left a NaN or infinite value in the state.
+    #[error("the action of event {index} left {value} in component {component} of the state at t = {t}: an action may only move the state to finite values")]
+    EventActionFault {
+        /// Index of the event (in the order events were added).
+        index: usize,
+        /// Time of the root where the action ran.
+        #[serde(with = "nonfinite_f64")]
+        t: f64,
+        /// The first non-finite component.
+        component: usize,
+        /// Its value.
+        #[serde(with = "nonfinite_f64")]
+        value: f64,
+    },
+    /// A stop time or a state given to a running solve (the stepping
+    /// interface) cannot be used.
+    #[error("{what}: {problem}")]
+    InvalidStepping {
+        /// The call (`add_stop_time`, `advance_to`, `set_state`).
+        what: String,
+        /// Why it cannot be used.
+        problem: String,
+    },
+    /// A checkpoint does not fit the integrator it is resumed with.
+    #[error("cannot resume from this checkpoint: {problem}")]
+    CheckpointMismatch {
+        /// What does not fit.
+        problem: String,
+    },
     /// An event function returned NaN or an infinite value.
     #[error("event function {index} returned {value} at t = {t}: event functions must return finite values (check g near this state)")]
     NonFiniteEvent {
@@ -267,11 +296,11 @@ pub enum SolveError {
 /// numbers, the others the strings `"NaN"`, `"inf"` and `"-inf"` (JSON has no
 /// number for them; `serde_json` would write `null` and fail to read it
 /// back). Reading also accepts `null` as NaN.
-mod nonfinite_f64 {
+pub(crate) mod nonfinite_f64 {
     use serde::de::{self, Visitor};
     use serde::{Deserializer, Serializer};
 
-    pub(super) fn serialize<S: Serializer>(v: &f64, s: S) -> Result<S::Ok, S::Error> {
+    pub(crate) fn serialize<S: Serializer>(v: &f64, s: S) -> Result<S::Ok, S::Error> {
         if v.is_finite() {
             s.serialize_f64(*v)
         } else if v.is_nan() {
@@ -283,7 +312,7 @@ mod nonfinite_f64 {
         }
     }
 
-    pub(super) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
+    pub(crate) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
         struct V;
         impl Visitor<'_> for V {
             type Value = f64;

@@ -18,9 +18,15 @@
 //!    precision relative to `t`);
 //! 3. records an [`EventRecord`] `{ index, t, y }` with
 //!    `y` from the dense output, in time order;
-//! 4. if a terminal event fired, ends the solve at its (earliest) root with
+//! 4. if a terminal event fired (or one reached its
+//!    [`terminal_after`](Event::terminal_after) count), ends the solve at its
+//!    (earliest) root with
 //!    [`Status::TerminalEvent`](crate::Status::TerminalEvent): the last saved
-//!    state is the interpolated state at the root.
+//!    state is the interpolated state at the root;
+//! 5. if an event with an [`action`](Event::action) fired, cuts the step at
+//!    its (earliest) root, runs the action on the state there and restarts
+//!    the solve from the changed state (see [`Event::action`] and
+//!    `docs/stepping.md`).
 //!
 //! Edge cases, all with respect to the direction of integration (a rising
 //! event fires where `g` goes from negative to positive *as the integration
@@ -46,6 +52,7 @@
 //!   never as two.
 
 use crate::{EventRecord, Real, SolveError, State};
+use serde::{Deserialize, Serialize};
 
 /// Which sign changes of `g` an event reports (along the direction of
 /// integration).
@@ -59,7 +66,8 @@ pub enum Direction {
     Either,
 }
 
-type EventFn<'a, T, S> = Box<dyn FnMut(T, &S) -> T + 'a>;
+type EventFn<'a, T, S> = Box<dyn FnMut(T, &S) -> T + Send + 'a>;
+type ActionFn<'a, T, S> = Box<dyn FnMut(T, &mut S) + Send + 'a>;
 
 /// An event function `g(t, y)`, the sign changes it reports, and whether it
 /// stops the solve.
@@ -77,8 +85,11 @@ type EventFn<'a, T, S> = Box<dyn FnMut(T, &S) -> T + 'a>;
 /// ```
 pub struct Event<'a, T, S> {
     g: EventFn<'a, T, S>,
+    action: Option<ActionFn<'a, T, S>>,
     direction: Direction,
     terminal: bool,
+    /// The occurrence that ends the solve ([`Event::terminal_after`]).
+    stop_after: Option<usize>,
     samples: usize,
     time_tol: T,
 }
@@ -91,6 +102,8 @@ where
         f.debug_struct("Event")
             .field("direction", &self.direction)
             .field("terminal", &self.terminal)
+            .field("terminal_after", &self.stop_after)
+            .field("action", &self.action.is_some())
             .field("interior_samples", &self.samples)
             .field("time_tol", &self.time_tol)
             .finish_non_exhaustive()
@@ -100,11 +113,13 @@ where
 impl<'a, T: Real, S: State<T>> Event<'a, T, S> {
     /// An event on the zeros of `g(t, y)`: both directions, not terminal,
     /// 3 interior samples per step, time tolerance close to machine precision.
-    pub fn new(g: impl FnMut(T, &S) -> T + 'a) -> Self {
+    pub fn new(g: impl FnMut(T, &S) -> T + Send + 'a) -> Self {
         Event {
             g: Box::new(g),
+            action: None,
             direction: Direction::Either,
             terminal: false,
+            stop_after: None,
             samples: 3,
             time_tol: T::zero(),
         }
@@ -124,10 +139,93 @@ impl<'a, T: Real, S: State<T>> Event<'a, T, S> {
         self.direction = d;
         self
     }
-    /// The first occurrence ends the solve.
+    /// The first occurrence ends the solve (at the root, without running
+    /// an [`action`](Event::action)). The same as `terminal_after(1)`.
     pub fn terminal(mut self) -> Self {
         self.terminal = true;
         self
+    }
+    /// The `n`-th occurrence ends the solve (`n >= 1`; `n = 0` fails the
+    /// solve with [`SolveError::InvalidOption`]); the earlier ones are
+    /// recorded and run the [`action`](Event::action), if any. Combined with
+    /// [`terminal`](Event::terminal), the first occurrence ends the solve.
+    ///
+    /// ```
+    /// use odestride::{Event, ExplicitRk, Integrator, Status};
+    /// // y = sin t: the third rising zero is at t = 6 pi.
+    /// let f = |_t: f64, y: &[f64; 2], dy: &mut [f64; 2]| {
+    ///     dy[0] = y[1];
+    ///     dy[1] = -y[0];
+    /// };
+    /// let sol = Integrator::new(ExplicitRk::dopri5())
+    ///     .tol(1e-10)
+    ///     .event(Event::new(|_t, y: &[f64; 2]| y[0]).rising().terminal_after(3))
+    ///     .solve(f, 0.1, 100.0, [0.1f64.sin(), 0.1f64.cos()])
+    ///     .unwrap();
+    /// assert_eq!(sol.events.len(), 3);
+    /// assert!((sol.last_time() - 6.0 * std::f64::consts::PI).abs() < 1e-8);
+    /// assert!(matches!(sol.status, Status::TerminalEvent { index: 0, .. }));
+    /// ```
+    pub fn terminal_after(mut self, n: usize) -> Self {
+        self.stop_after = Some(n);
+        self
+    }
+    /// Changes the state at every occurrence (that does not end the solve):
+    /// `action(t_root, &mut y)` receives the state at the root and may change
+    /// it (a bounce, an impulsive burn). The solve then goes on from the
+    /// root with the changed state: the stepper's stored stage and the
+    /// step-size controller start afresh there, the monitors and detectors
+    /// are restarted ([`Monitor::start`](crate::Monitor::start)), and the
+    /// event functions take their reference signs from the new state, so
+    /// the event that acted does not fire again at the same root. With
+    /// [`SaveMode::EveryStep`](crate::SaveMode::EveryStep) the solution
+    /// holds both states at the root, before and after; the dense output at
+    /// the root gives the state after. The record in
+    /// [`Solution::events`](crate::Solution::events) holds the state before.
+    ///
+    /// A change that moves another event's `g` across zero does not fire
+    /// that event (its reference sign is taken after the change).
+    ///
+    /// ```
+    /// use odestride::{Event, ExplicitRk, Integrator};
+    /// // A ball dropped from height 1 (g = 9.81) bounces with restitution 0.5.
+    /// let f = |_t: f64, y: &[f64; 2], dy: &mut [f64; 2]| {
+    ///     dy[0] = y[1];
+    ///     dy[1] = -9.81;
+    /// };
+    /// let floor = Event::new(|_t, y: &[f64; 2]| y[0])
+    ///     .falling()
+    ///     .action(|_t, y: &mut [f64; 2]| y[1] = -0.5 * y[1]);
+    /// let sol = Integrator::new(ExplicitRk::dopri5())
+    ///     .tol(1e-10)
+    ///     .event(floor)
+    ///     .solve(f, 0.0, 1.0, [1.0, 0.0])
+    ///     .unwrap();
+    /// let t1 = (2.0f64 / 9.81).sqrt(); // first impact
+    /// assert!((sol.events[0].t - t1).abs() < 1e-12);
+    /// assert!((sol.events[1].t - 2.0 * t1).abs() < 1e-10); // 0.5 v up and back down
+    /// ```
+    pub fn action(mut self, action: impl FnMut(T, &mut S) + Send + 'a) -> Self {
+        self.action = Some(Box::new(action));
+        self
+    }
+    /// Runs the action (if any) on the state at a root.
+    pub(crate) fn act(&mut self, t: T, y: &mut S) {
+        if let Some(a) = self.action.as_mut() {
+            a(t, y);
+        }
+    }
+    /// Whether the `count`-th occurrence of this event stops the step: it
+    /// ends the solve, or its action changes the state.
+    fn stops(&self, count: usize) -> Option<bool> {
+        let terminal = self.terminal || self.stop_after.is_some_and(|n| count >= n);
+        if terminal {
+            Some(true)
+        } else if self.action.is_some() {
+            Some(false)
+        } else {
+            None
+        }
     }
     /// Number of interior points of every step at which `g` is sampled to
     /// catch two sign changes inside one step (0: only the step ends). At
@@ -184,6 +282,13 @@ pub const MAX_INTERIOR_SAMPLES: usize = 10_000;
 /// Checks the events' settings before a solve.
 pub(crate) fn validate<T: Real, S: State<T>>(events: &[Event<'_, T, S>]) -> Result<(), SolveError> {
     for (i, e) in events.iter().enumerate() {
+        if e.stop_after == Some(0) {
+            return Err(SolveError::InvalidOption {
+                name: format!("event {i}: terminal_after"),
+                value: 0.0,
+                hint: "the occurrence that ends the solve counts from 1 (terminal_after(1) ends it at the first)".into(),
+            });
+        }
         if e.samples > MAX_INTERIOR_SAMPLES {
             return Err(SolveError::InvalidOption {
                 name: format!("event {i}: interior_samples"),
@@ -210,6 +315,8 @@ fn finite_or_err<T: Real>(index: usize, t: T, g: T) -> Result<T, SolveError> {
 /// Per-solve event state: the reference sign of every event, its value at
 /// the current point, a zero sample waiting for the next sign, and a
 /// reusable buffer of roots found in one step.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(bound(serialize = "T: Serialize", deserialize = "T: Deserialize<'de>"))]
 pub(crate) struct Tracker<T> {
     sign: Vec<i8>,
     g_prev: Vec<T>,
@@ -217,9 +324,21 @@ pub(crate) struct Tracker<T> {
     /// exactly 0 after a non-zero reference sign, until the next non-zero
     /// sample tells a crossing (fires there) from a touch (does not).
     pending: Vec<Option<T>>,
+    #[serde(skip)]
     found: Vec<(T, usize)>,
+    /// Occurrences of every event so far.
+    pub(crate) counts: Vec<usize>,
     /// Event-function evaluations.
     pub(crate) ngev: usize,
+}
+
+/// The occurrence that cut a step: it ends the solve (`terminal`) or runs
+/// its event's action.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Hit<T> {
+    pub(crate) index: usize,
+    pub(crate) t: T,
+    pub(crate) terminal: bool,
 }
 
 impl<T: Real> Tracker<T> {
@@ -241,16 +360,59 @@ impl<T: Real> Tracker<T> {
             g_prev,
             pending: vec![None; events.len()],
             found: Vec::with_capacity(events.len()),
+            counts: vec![0; events.len()],
             ngev: events.len(),
         })
+    }
+
+    /// Makes room for the roots of one step (after a checkpoint is read back).
+    pub(crate) fn prepare(&mut self) {
+        self.found = Vec::with_capacity(self.counts.len());
+    }
+
+    /// Takes the reference signs afresh at `(t, y)` after an action changed
+    /// the state there. The event that acted (`fired`) sits on its zero, so
+    /// its reference is the sign `g` takes just after the root: `g` at
+    /// `(t + d, y + d f(t, y))` with `d = 1e-4 h` (an Euler probe; `probe`
+    /// holds `f(t, y)` and is overwritten). Where that does not move `g`
+    /// off zero, the reference is 0 (as at `t0`: the next non-zero sign
+    /// becomes the reference without firing). Either way the event does not
+    /// fire again at its own root, even when the next step is long enough
+    /// to hold the whole next arc.
+    pub(crate) fn restart<S: State<T>>(
+        &mut self,
+        events: &mut [Event<'_, T, S>],
+        t: T,
+        y: &S,
+        fired: Option<usize>,
+        h: T,
+        probe: &mut S,
+    ) -> Result<(), SolveError> {
+        let d = T::lit(1e-4) * h;
+        for (p, yi) in probe.as_mut_slice().iter_mut().zip(y.as_slice()) {
+            *p = *yi + d * *p;
+        }
+        for (i, e) in events.iter_mut().enumerate() {
+            let g = finite_or_err(i, t, (e.g)(t, y))?;
+            self.ngev += 1;
+            self.g_prev[i] = g;
+            self.sign[i] = sgn(g);
+            self.pending[i] = None;
+            if Some(i) == fired {
+                let gp = finite_or_err(i, t + d, (e.g)(t + d, probe))?;
+                self.ngev += 1;
+                self.sign[i] = if gp.abs() > g.abs() { sgn(gp) } else { 0 };
+            }
+        }
+        Ok(())
     }
 
     /// Scans one accepted step `[t, t + h]` from `y_start` to `y_end`.
     ///
     /// `interp(theta, out)` writes the dense output at `t + theta h`. Found
     /// events are appended to `records` in time order; the return value is the
-    /// terminal event `(index, t_root)` if one fired, and then `buf` holds the
-    /// state at that root (`t_root` may be `t` itself: a zero at the previous
+    /// first occurrence that ends the solve or acts ([`Hit`]), if any, and
+    /// then `buf` holds the state at that root (`t_root` may be `t` itself: a zero at the previous
     /// step's end that this step showed to be a crossing).
     #[allow(clippy::too_many_arguments)]
     pub(crate) fn step<S: State<T>>(
@@ -264,7 +426,7 @@ impl<T: Real> Tracker<T> {
         interp: &mut dyn FnMut(T, &mut S),
         buf: &mut S,
         records: &mut Vec<EventRecord<T, S>>,
-    ) -> Result<Option<(usize, T)>, SolveError> {
+    ) -> Result<Option<Hit<T>>, SolveError> {
         self.found.clear();
         for (i, ev) in events.iter_mut().enumerate() {
             let n = ev.samples;
@@ -345,11 +507,6 @@ impl<T: Real> Tracker<T> {
                 .unwrap_or(core::cmp::Ordering::Equal)
                 .then(a.1.cmp(&b.1))
         });
-        let stop = self
-            .found
-            .iter()
-            .find(|(_, i)| events[*i].terminal)
-            .map(|(tr, i)| (*i, *tr));
         let mut state_at = |tr: T, buf: &mut S| {
             if tr == t_end {
                 buf.as_mut_slice().copy_from_slice(y_end.as_slice());
@@ -359,9 +516,12 @@ impl<T: Real> Tracker<T> {
                 interp((tr - t) / h, buf);
             }
         };
+        // Record in time order up to the first occurrence that ends the solve
+        // or acts (and the others at that same time).
+        let mut stop: Option<Hit<T>> = None;
         for &(tr, i) in self.found.iter() {
-            if let Some((_, ts)) = stop {
-                if (tr - ts) * dir > T::zero() {
+            if let Some(hit) = stop {
+                if (tr - hit.t) * dir > T::zero() {
                     break;
                 }
             }
@@ -371,11 +531,17 @@ impl<T: Real> Tracker<T> {
                 t: tr,
                 y: buf.clone(),
             });
+            self.counts[i] += 1;
+            if stop.is_none() {
+                if let Some(terminal) = events[i].stops(self.counts[i]) {
+                    stop = Some(Hit { index: i, t: tr, terminal });
+                }
+            }
         }
-        if let Some((_, ts)) = stop {
-            // The last record written may be a non-terminal event at the same
-            // time; `buf` holds the state at `ts` either way.
-            state_at(ts, buf);
+        if let Some(hit) = stop {
+            // The last record written may be another event at the same
+            // time; `buf` holds the state at the root either way.
+            state_at(hit.t, buf);
         }
         Ok(stop)
     }

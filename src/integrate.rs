@@ -15,8 +15,9 @@ use crate::norm::{ErrorNorm, Tolerance};
 use crate::options::Overlay;
 use crate::solution::{DenseOutput, Segment};
 use crate::stepper::AttemptIssue;
-use crate::system::Counted;
-use crate::{Options, Real, SaveMode, Solution, SolveError, SolveFailure, State, Status, Stepper, System};
+use crate::checkpoint::{Checkpoint, DriverState, CHECKPOINT_VERSION};
+use crate::stepping::{Solver, StepInfo};
+use crate::{Budget, Options, Real, SaveMode, Solution, SolveError, SolveFailure, State, Status, Stepper, System};
 
 /// An integrator: a stepper, a controller, options and monitors.
 ///
@@ -54,10 +55,14 @@ pub struct Integrator<'m, T: Real, S: State<T>, St, C = PiController<T>> {
     /// The options in force: the last `options(..)` with the overlay applied.
     options: Options<T>,
     overlay: Overlay<T>,
-    monitors: Vec<Box<dyn Monitor<T, S> + 'm>>,
+    monitors: Vec<Box<dyn Monitor<T, S> + Send + 'm>>,
     events: Vec<Event<'m, T, S>>,
     detection: Detection,
+    observer: Option<Observer<'m, T>>,
 }
+
+/// A callback on every accepted step ([`Integrator::on_step`]).
+pub(crate) type Observer<'m, T> = Box<dyn FnMut(&StepInfo<T>) + Send + 'm>;
 
 impl<'m, T: Real, S: State<T>, St: Stepper<T, S>> Integrator<'m, T, S, St, PiController<T>> {
     /// An integrator with default options and the PI controller tuned for
@@ -73,6 +78,7 @@ impl<'m, T: Real, S: State<T>, St: Stepper<T, S>> Integrator<'m, T, S, St, PiCon
             monitors: Vec::new(),
             events: Vec::new(),
             detection: Detection::default(),
+            observer: None,
         }
     }
 }
@@ -90,6 +96,7 @@ impl<'m, T: Real, S: State<T>, St: Stepper<T, S>, C: StepController<T>> Integrat
             monitors: self.monitors,
             events: self.events,
             detection: self.detection,
+            observer: self.observer,
         }
     }
     /// Replaces the options. Settings made with the integrator's own setters
@@ -155,7 +162,7 @@ impl<'m, T: Real, S: State<T>, St: Stepper<T, S>, C: StepController<T>> Integrat
         self.set(|o| o.h_max = Some(h_max))
     }
     /// Adds a monitor (consulted in the order added).
-    pub fn monitor(mut self, monitor: impl Monitor<T, S> + 'm) -> Self {
+    pub fn monitor(mut self, monitor: impl Monitor<T, S> + Send + 'm) -> Self {
         self.monitors.push(Box::new(monitor));
         self
     }
@@ -176,6 +183,25 @@ impl<'m, T: Real, S: State<T>, St: Stepper<T, S>, C: StepController<T>> Integrat
     /// [`crate::detect`].
     pub fn detect_stiffness(mut self, config: StiffnessConfig) -> Self {
         self.detection.stiffness = config;
+        self
+    }
+    /// Calls `observer` after every accepted step with the time, the step
+    /// size, the fraction of the span covered and the counters: cheap (one
+    /// call per step), for progress bars and logs. Replaces an earlier
+    /// observer.
+    ///
+    /// ```
+    /// use odestride::{ExplicitRk, Integrator};
+    /// let mut last = 0.0;
+    /// let sol = Integrator::new(ExplicitRk::dopri5())
+    ///     .on_step(|s| last = s.fraction())
+    ///     .solve(|_t: f64, y: &f64, dy: &mut f64| *dy = -y, 0.0, 3.0, 1.0)
+    ///     .unwrap();
+    /// assert_eq!(last, 1.0);
+    /// # let _ = sol;
+    /// ```
+    pub fn on_step(mut self, observer: impl FnMut(&StepInfo<T>) + Send + 'm) -> Self {
+        self.observer = Some(Box::new(observer));
         self
     }
     /// The stepper (e.g. to read its name).
@@ -218,11 +244,115 @@ impl<'m, T: Real, S: State<T>, St: Stepper<T, S>, C: StepController<T>> Integrat
     /// error classes and what each means: `docs/errors.md`.
     pub fn solve<F: System<T, S>>(
         &mut self,
-        mut f: F,
+        f: F,
         t0: T,
         t_end: T,
         y0: S,
     ) -> Result<Solution<T, S>, SolveFailure<T, S>> {
+        self.start(f, t0, t_end, y0)?.run()
+    }
+
+    /// Starts a solve of `y' = f(t, y)` from `(t0, y0)` to `t_end` and
+    /// returns it before its first step: a [`Solver`] advances it one
+    /// accepted step at a time ([`Solver::step`]), up to a time
+    /// ([`Solver::advance_to`]), or to the end ([`Solver::run`]), and lets
+    /// the caller read and change the state in between. `solve` is
+    /// `start(..)?.run()`. Invalid input fails here, as in
+    /// [`solve`](Integrator::solve).
+    ///
+    /// ```
+    /// use odestride::{ExplicitRk, Integrator};
+    /// let mut integ = Integrator::new(ExplicitRk::dopri5()).tol(1e-10);
+    /// let mut run = integ.start(|_t: f64, y: &f64, dy: &mut f64| *dy = -y, 0.0, 2.0, 1.0).unwrap();
+    /// run.advance_to(1.0).unwrap(); // lands on t = 1 exactly
+    /// assert_eq!(run.t(), 1.0);
+    /// assert!((run.y() - (-1f64).exp()).abs() < 1e-10);
+    /// run.set_state(2.0 * run.y()).unwrap(); // double it, and go on
+    /// let sol = run.run().unwrap();
+    /// assert!((sol.last_state() - 2.0 * (-2f64).exp()).abs() < 1e-10);
+    /// ```
+    pub fn start<F: System<T, S>>(
+        &mut self,
+        f: F,
+        t0: T,
+        t_end: T,
+        y0: S,
+    ) -> Result<Solver<'_, 'm, T, S, St, C, F>, SolveFailure<T, S>> {
+        self.prepare(t0, t_end, &y0)?;
+        let (run, parts, observer) = self.parts(t0, t_end, y0);
+        let mut solver = Solver::new(run, parts, observer, f, 0);
+        solver.begin();
+        Ok(solver)
+    }
+
+    /// Continues a solve from a [`Checkpoint`] (taken by
+    /// [`Solver::checkpoint`], possibly in another process and restored
+    /// with serde). The integrator must be built like the one that wrote it:
+    /// the same method (checked by name), and the same numbers of monitors
+    /// and events (the same functions, which cannot be checked); the
+    /// options are the checkpoint's (they replace this integrator's). The
+    /// resumed run is bit-identical to the uninterrupted one for the
+    /// built-in steppers, controllers and monitors; its [`Solution`] holds
+    /// the outputs from the checkpoint's time on, and its statistics count
+    /// from the start of the original solve.
+    pub fn resume<F: System<T, S>>(
+        &mut self,
+        f: F,
+        checkpoint: Checkpoint<T, S>,
+    ) -> Result<Solver<'_, 'm, T, S, St, C, F>, SolveFailure<T, S>> {
+        let cp = checkpoint;
+        let mismatch = |problem: String| SolveError::CheckpointMismatch { problem };
+        self.options = cp.options.clone();
+        let fail = |error: SolveError, cp: &Checkpoint<T, S>, name: &str| {
+            let mut partial = Solution::empty(name);
+            partial.t.push(cp.t);
+            partial.y.push(cp.y.clone());
+            SolveFailure {
+                error,
+                partial: Box::new(partial),
+            }
+        };
+        self.prepare(cp.t0, cp.t_end, &cp.y)?;
+        let name = self.stepper.name().to_string();
+        let check = if cp.version != CHECKPOINT_VERSION {
+            Err(mismatch(format!(
+                "format version {} (this library writes {CHECKPOINT_VERSION})",
+                cp.version
+            )))
+        } else if cp.method != name {
+            Err(mismatch(format!("it was written by {}, this integrator runs {name}", cp.method)))
+        } else if cp.monitors.len() != self.monitors.len() {
+            Err(mismatch(format!(
+                "it holds {} monitors, this integrator has {}",
+                cp.monitors.len(),
+                self.monitors.len()
+            )))
+        } else if cp.events.as_ref().map_or(0, |tr| tr.counts.len()) != self.events.len() {
+            Err(mismatch(format!(
+                "it holds {} events, this integrator has {}",
+                cp.events.as_ref().map_or(0, |tr| tr.counts.len()),
+                self.events.len()
+            )))
+        } else if !cp.y.is_finite() || !cp.h.is_finite() || !cp.t.is_finite() {
+            Err(mismatch("its time, state or step size is not finite".into()))
+        } else {
+            Ok(())
+        };
+        if let Err(e) = check {
+            return Err(fail(e, &cp, &name));
+        }
+        let (mut run, mut parts, observer) = self.parts(cp.t0, cp.t_end, cp.y.clone());
+        let restored = run.restore(&cp, &mut parts);
+        let mut solver = Solver::new(run, parts, observer, f, cp.stats.nfev);
+        if let Err(e) = restored.and_then(|()| solver.restore_stepper(&cp)) {
+            return Err(fail(mismatch(e), &cp, &name));
+        }
+        Ok(solver)
+    }
+
+    /// Checks the input of a solve (before any evaluation) and lets the
+    /// stepper see the tolerances.
+    fn prepare(&mut self, t0: T, t_end: T, y0: &S) -> Result<(), SolveFailure<T, S>> {
         // A method that chooses its engine by tolerance does so first (its
         // name and boundary follow the choice).
         self.stepper
@@ -230,7 +360,7 @@ impl<'m, T: Real, S: State<T>, St: Stepper<T, S>, C: StepController<T>> Integrat
         // What the controller leaves unset comes from the (chosen) method.
         self.controller.adopt_tuning(&Tuning::of(&self.stepper));
         let name = self.stepper.name().to_string();
-        let checked = validate(&self.options, t0, t_end, &y0)
+        let checked = validate(&self.options, t0, t_end, y0)
             .and_then(|()| crate::event::validate(&self.events))
             .and_then(|()| {
                 if self.options.fixed_step.is_none() && !self.stepper.has_error_estimate() {
@@ -242,37 +372,54 @@ impl<'m, T: Real, S: State<T>, St: Stepper<T, S>, C: StepController<T>> Integrat
         if let Err(error) = checked {
             let mut partial = Solution::empty(&name);
             partial.t.push(t0);
-            partial.y.push(y0);
+            partial.y.push(y0.clone());
             return Err(SolveFailure {
                 error,
                 partial: Box::new(partial),
             });
         }
-        let mut sys = Counted::new(&mut f);
-        let mut run = Run::new(&self.options, &name, t0, t_end, y0);
+        Ok(())
+    }
+
+    /// The driver state of a new solve and the parts it borrows.
+    #[allow(clippy::type_complexity)]
+    fn parts(
+        &mut self,
+        t0: T,
+        t_end: T,
+        y0: S,
+    ) -> (
+        Run<'_, T, S>,
+        Parts<'_, 'm, T, S, St, C>,
+        Option<&mut (dyn FnMut(&StepInfo<T>) + Send + 'm)>,
+    ) {
+        let name = self.stepper.name().to_string();
         // The built-in detectors run after the user's monitors (they see the
         // final, possibly projected, state).
         let boundary = self.stepper.stability_boundary();
-        let mut builtin = Builtin::new(&self.detection, boundary, self.options.rtol.values(), t_end);
+        let builtin = Builtin::new(&self.detection, boundary, self.options.rtol.values(), t_end);
         // The stiffness estimate costs a pass over the state per step: only
         // computed when a detector or a user's monitor may read it.
         self.stepper
             .estimate_stiffness(builtin.active() || !self.monitors.is_empty());
-        let outcome = run.go(
-            &mut sys,
-            &mut self.stepper,
-            &mut self.controller,
-            &mut self.monitors,
-            &mut builtin,
-            &mut self.events,
-        );
-        run.sol.diagnostics = builtin.diagnostics();
-        run.sol.diagnostics.switching = self.stepper.switching();
-        let lin = self.stepper.linear_counts();
-        let st = &mut run.sol.stats;
-        (st.njev, st.nfev_jac, st.nlu, st.nsolve) = (lin.njev, lin.nfev_jac, lin.nlu, lin.nsolve);
-        let nfev = sys.count();
-        run.finish(outcome, nfev)
+        let Integrator {
+            stepper,
+            controller,
+            options,
+            monitors,
+            events,
+            observer,
+            ..
+        } = self;
+        let run = Run::new(options, &name, t0, t_end, y0, builtin);
+        let parts = Parts {
+            stepper,
+            ctrl: controller,
+            monitors: monitors.as_mut_slice(),
+            events: events.as_mut_slice(),
+        };
+        let observer = observer.as_mut().map(|o| &mut **o as &mut (dyn FnMut(&StepInfo<T>) + Send + 'm));
+        (run, parts, observer)
     }
 }
 
@@ -476,11 +623,6 @@ fn validate<T: Real, S: State<T>>(o: &Options<T>, t0: T, t_end: T, y0: &S) -> Re
     Ok(())
 }
 
-/// Why the loop ended without error.
-enum End<T> {
-    Done(Status<T>),
-}
-
 /// The consecutive rejections since the last accepted step, by cause: when
 /// they drive the step to its floor or past `max_consecutive_rejects`, the
 /// error names the cause that dominated them.
@@ -499,15 +641,25 @@ impl Rejections {
     }
 }
 
-/// The mutable state of one solve.
-struct Run<'o, T: Real, S: State<T>> {
-    o: &'o Options<T>,
-    sol: Solution<T, S>,
-    t0: T,
-    t_end: T,
-    t: T,
-    y: S,
-    y_new: S,
+/// The borrowed parts of an [`Integrator`] a solve works with.
+pub(crate) struct Parts<'a, 'm, T: Real, S: State<T>, St, C> {
+    pub(crate) stepper: &'a mut St,
+    pub(crate) ctrl: &'a mut C,
+    pub(crate) monitors: &'a mut [Box<dyn Monitor<T, S> + Send + 'm>],
+    pub(crate) events: &'a mut [Event<'m, T, S>],
+}
+
+/// The mutable state of one solve: everything the driver carries from one
+/// accepted step to the next (what a [`Checkpoint`] saves).
+pub(crate) struct Run<'o, T: Real, S: State<T>> {
+    pub(crate) o: &'o Options<T>,
+    pub(crate) sol: Solution<T, S>,
+    pub(crate) t0: T,
+    pub(crate) t_end: T,
+    pub(crate) t: T,
+    pub(crate) y: S,
+    /// Between steps: the state before the last accepted step.
+    pub(crate) y_new: S,
     tmp: S,
     /// The stepper's candidate before the monitors' `accepted` (which may
     /// project it); only written when there are user monitors.
@@ -515,7 +667,8 @@ struct Run<'o, T: Real, S: State<T>> {
     /// Per step: the correction that makes the step's interpolant end at the
     /// final (possibly projected) state, `y_final - interpolant(1)`.
     corr: S,
-    next_out: usize,
+    corr_ready: bool,
+    pub(crate) next_out: usize,
     coeffs: Vec<S>,
     /// The `"monitor: reason"` key of the last veto, reused so that a veto
     /// costs no allocation once its key is in `Stats::vetoes`.
@@ -523,6 +676,30 @@ struct Run<'o, T: Real, S: State<T>> {
     /// Length of the monitor's name at the start of `veto_key`.
     veto_name_len: usize,
     rejects: Rejections,
+    /// The step size of the next attempt (signed).
+    pub(crate) h: T,
+    pub(crate) dir: T,
+    h_max: T,
+    h_min: T,
+    fixed: Option<T>,
+    /// The start of the fixed-step grid (t0, or the last event action).
+    grid0: T,
+    pub(crate) n_fixed: usize,
+    /// The monitor whose `max_step` cap set the current h, if one did.
+    pub(crate) capped_by: Option<usize>,
+    pub(crate) rejected_last: bool,
+    norm: ErrorNorm<T>,
+    pub(crate) builtin: Builtin<T>,
+    detect: bool,
+    pub(crate) tracker: Option<Tracker<T>>,
+    /// Stop times ahead, in the direction of integration (stepping interface).
+    pub(crate) stops: Vec<T>,
+    /// `Some(changed)`: the last accepted step still has to be handed to
+    /// `Stepper::accept` (see `flush`).
+    pub(crate) pending_accept: Option<bool>,
+    /// `(t, h)` of the last accepted step while its dense output is available.
+    pub(crate) last_step: Option<(T, T)>,
+    pub(crate) started: Option<std::time::Instant>,
 }
 
 /// The dense output of one accepted step as the driver uses it (save_at
@@ -602,11 +779,13 @@ fn end_at<T: Real, S: State<T>>(coeffs: &mut Vec<S>, end: &S, scratch: &mut S) {
 }
 
 impl<'o, T: Real, S: State<T>> Run<'o, T, S> {
-    fn new(o: &'o Options<T>, name: &str, t0: T, t_end: T, y0: S) -> Self {
+    pub(crate) fn new(o: &'o Options<T>, name: &str, t0: T, t_end: T, y0: S, builtin: Builtin<T>) -> Self {
         let mut sol = Solution::empty(name);
         if o.dense {
             sol.dense = Some(DenseOutput { segments: Vec::new() });
         }
+        let span = (t_end - t0).abs();
+        let detect = builtin.active();
         Run {
             o,
             sol,
@@ -617,13 +796,117 @@ impl<'o, T: Real, S: State<T>> Run<'o, T, S> {
             tmp: y0.clone(),
             raw: y0.clone(),
             corr: y0.clone(),
+            corr_ready: false,
             y: y0,
             next_out: 0,
             coeffs: Vec::new(),
             veto_key: String::new(),
             veto_name_len: 0,
             rejects: Rejections::default(),
+            h: T::zero(),
+            dir: if t_end >= t0 { T::one() } else { -T::one() },
+            h_max: o.h_max.unwrap_or(span).min(span),
+            h_min: o.h_min.unwrap_or(T::zero()),
+            fixed: o.fixed_step,
+            grid0: t0,
+            n_fixed: 0,
+            capped_by: None,
+            rejected_last: false,
+            norm: ErrorNorm::new(o.rtol.clone(), o.atol.clone(), o.error_weights.clone()),
+            builtin,
+            detect,
+            tracker: None,
+            stops: Vec::new(),
+            pending_accept: None,
+            last_step: None,
+            started: o.wall_time.map(|_| std::time::Instant::now()),
         }
+    }
+
+    /// Continues from a checkpoint: the driver's state, the controller's
+    /// history and the monitors' states (the stepper is restored by the
+    /// [`Solver`], which owns the right-hand side).
+    pub(crate) fn restore<St: Stepper<T, S>, C: StepController<T>>(
+        &mut self,
+        cp: &Checkpoint<T, S>,
+        p: &mut Parts<'_, '_, T, S, St, C>,
+    ) -> Result<(), String> {
+        self.t = cp.t;
+        self.h = cp.h;
+        self.sol.stats = cp.stats.clone();
+        let d = &cp.driver;
+        self.rejected_last = d.rejected_last;
+        self.capped_by = d.capped_by.filter(|i| *i < p.monitors.len());
+        self.n_fixed = d.n_fixed;
+        self.grid0 = d.grid0;
+        self.next_out = d.next_out;
+        self.stops = d.stops.clone();
+        self.builtin = cp.detectors.clone();
+        self.tracker = cp.events.clone();
+        if let Some(tr) = self.tracker.as_mut() {
+            tr.prepare();
+        }
+        if matches!(self.o.save, SaveMode::EveryStep) {
+            let y = self.y.clone();
+            self.save(cp.t, &y);
+        }
+        p.ctrl.set_history(&cp.controller)?;
+        for (i, (m, saved)) in p.monitors.iter_mut().zip(&cp.monitors).enumerate() {
+            m.span(cp.t0, cp.t_end);
+            m.restore_state(cp.t, &self.y, saved)
+                .map_err(|e| format!("monitor {i} ({}): {e}", m.name()))?;
+        }
+        Ok(())
+    }
+
+    /// The driver's part of a checkpoint (call after `flush`).
+    pub(crate) fn driver_state(&self) -> DriverState<T> {
+        DriverState {
+            rejected_last: self.rejected_last,
+            capped_by: self.capped_by,
+            n_fixed: self.n_fixed,
+            grid0: self.grid0,
+            next_out: self.next_out,
+            stops: self.stops.clone(),
+        }
+    }
+
+    pub(crate) fn is_fixed(&self) -> bool {
+        self.fixed.is_some()
+    }
+
+    /// The dense output of the last accepted step at `t` (inside it), if it
+    /// is still available (until the next step, a state change or a
+    /// checkpoint).
+    pub(crate) fn interpolate_last<F: System<T, S>, St: Stepper<T, S>>(
+        &mut self,
+        sys: &mut F,
+        stepper: &mut St,
+        user_monitors: bool,
+        t: T,
+        out: &mut S,
+    ) -> bool {
+        let (Some((t_prev, h)), Some(_)) = (self.last_step, self.pending_accept) else {
+            return false;
+        };
+        let inside = (t - t_prev) * self.dir >= T::zero() && (self.t - t) * self.dir >= T::zero();
+        if !inside {
+            return false;
+        }
+        // Between steps `y_new` holds the state at the step's start and `y`
+        // the final one; the raw candidate is `raw` with user monitors.
+        let raw = if user_monitors { &self.raw } else { &self.y };
+        let mut dense = StepDense {
+            y: &self.y_new,
+            raw,
+            end: &self.y,
+            corr: &mut self.corr,
+            ready: self.corr_ready,
+        };
+        let theta = if t == self.t { T::one() } else { (t - t_prev) / h };
+        dense.eval(stepper, sys, theta, out);
+        self.corr_ready = dense.ready;
+        true
     }
 
     fn save(&mut self, t: T, y: &S) {
@@ -683,15 +966,14 @@ impl<'o, T: Real, S: State<T>> Run<'o, T, S> {
         }
     }
 
-    fn go<F: System<T, S>, St: Stepper<T, S>, C: StepController<T>>(
+    /// Sets up a fresh solve: initial output, monitors, detectors, events,
+    /// the stepper's `f(t0, y0)` and the first step size. `Some(status)` if
+    /// the solve is already over (`t_end == t0`).
+    pub(crate) fn begin<F: System<T, S>, St: Stepper<T, S>, C: StepController<T>>(
         &mut self,
         sys: &mut F,
-        stepper: &mut St,
-        ctrl: &mut C,
-        monitors: &mut [Box<dyn Monitor<T, S> + '_>],
-        builtin: &mut Builtin<T>,
-        events: &mut [Event<'_, T, S>],
-    ) -> Result<End<T>, SolveError> {
+        p: &mut Parts<'_, '_, T, S, St, C>,
+    ) -> Result<Option<Status<T>>, SolveError> {
         let o = self.o;
         let (t0, t_end) = (self.t0, self.t_end);
         let fl = |x: T| x.to_f64_lossy();
@@ -711,47 +993,71 @@ impl<'o, T: Real, S: State<T>> Run<'o, T, S> {
             }
             SaveMode::FinalOnly => {}
         }
-        for m in monitors.iter_mut() {
+        for m in p.monitors.iter_mut() {
             m.span(t0, t_end);
             m.start(t0, &self.y);
         }
         // The built-in detectors: called directly (not through the monitor
         // list), after the user's monitors, so they see the final state.
-        let detect = builtin.active();
-        if detect {
-            Monitor::<T, S>::start(builtin, t0, &self.y);
+        if self.detect {
+            Monitor::<T, S>::start(&mut self.builtin, t0, &self.y);
         }
-        let mut tracker = match events.is_empty() {
+        self.tracker = match p.events.is_empty() {
             true => None,
-            false => Some(Tracker::start(events, t0, &self.y)?),
+            false => Some(Tracker::start(p.events, t0, &self.y)?),
         };
         if t_end == t0 {
             if matches!(o.save, SaveMode::FinalOnly) {
                 let y0 = self.y.clone();
                 self.save(t0, &y0);
             }
-            return Ok(End::Done(Status::Success));
+            return Ok(Some(Status::Success));
         }
-        let dir = if t_end > t0 { T::one() } else { -T::one() };
-        let span = (t_end - t0).abs();
-        let h_max = o.h_max.unwrap_or(span).min(span);
-
-        ctrl.reset();
-        stepper.init(sys, t0, &self.y);
-        if !stepper.derivative().is_finite() {
+        p.ctrl.reset();
+        p.stepper.init(sys, t0, &self.y);
+        if !p.stepper.derivative().is_finite() {
             return Err(SolveError::NonFiniteDerivative { t: fl(t0) });
         }
-        let norm = ErrorNorm::new(o.rtol.clone(), o.atol.clone(), o.error_weights.clone());
-        let fixed = o.fixed_step;
-        let mut h = match (fixed, o.h0) {
+        let dir = self.dir;
+        let mut h = match (self.fixed, o.h0) {
             (Some(hf), _) => hf,
-            (None, Some(h0)) => h0.min(h_max),
-            (None, None) => initial_step(sys, stepper, &norm, t0, &self.y, dir, h_max),
+            (None, Some(h0)) => h0.min(self.h_max),
+            (None, None) => initial_step(sys, &*p.stepper, &self.norm, t0, &self.y, dir, self.h_max),
         } * dir;
-        // `h_min` is a floor the step is raised to (SUNDIALS' hmin): a retry
-        // that would go below it is made at h_min; the solve fails when a step
-        // of h_min itself is rejected.
-        let h_min = o.h_min.unwrap_or(T::zero());
+        if self.fixed.is_none() {
+            let mag;
+            (mag, self.capped_by) = monitor_caps(p.monitors, h.abs().max(self.h_min), t0)?;
+            h = mag * dir;
+        }
+        self.h = h;
+        self.sol.stats.h_initial = fl(h);
+        self.sol.stats.h_min_accepted = f64::INFINITY;
+        Ok(None)
+    }
+
+    /// Finishes the last accepted step for the stepper (its
+    /// first-same-as-last swap, or a re-evaluation of `f` if the state was
+    /// changed since). Deferred to just before the next attempt so that the
+    /// step's dense output stays available in between.
+    pub(crate) fn flush<F: System<T, S>, St: Stepper<T, S>>(&mut self, sys: &mut F, stepper: &mut St) {
+        if let Some(changed) = self.pending_accept.take() {
+            stepper.accept(sys, self.t, &self.y, changed);
+        }
+    }
+
+    /// One accepted step (as many attempts as it takes). `Some(status)` when
+    /// the solve is over.
+    pub(crate) fn step<F: System<T, S>, St: Stepper<T, S>, C: StepController<T>>(
+        &mut self,
+        sys: &mut F,
+        p: &mut Parts<'_, '_, T, S, St, C>,
+    ) -> Result<Option<Status<T>>, SolveError> {
+        self.flush(sys, p.stepper);
+        let o = self.o;
+        let t_end = self.t_end;
+        let fl = |x: T| x.to_f64_lossy();
+        let dir = self.dir;
+        let (h_max, h_min, fixed) = (self.h_max, self.h_min, self.fixed);
         let at_least_h_min = |new: T, old: T| {
             if new.abs() < h_min && old.abs() > h_min {
                 h_min * dir
@@ -759,23 +1065,15 @@ impl<'o, T: Real, S: State<T>> Run<'o, T, S> {
                 new
             }
         };
-        // The monitor whose `max_step` cap set the current h, if one did.
-        let mut capped_by: Option<usize> = None;
-        if fixed.is_none() {
-            let mag;
-            (mag, capped_by) = monitor_caps(monitors, h.abs().max(h_min), t0)?;
-            h = mag * dir;
-        }
-        self.sol.stats.h_initial = fl(h);
-        self.sol.stats.h_min_accepted = f64::INFINITY;
-
+        let stepper = &mut *p.stepper;
+        let ctrl = &mut *p.ctrl;
+        let monitors = &mut *p.monitors;
+        let events = &mut *p.events;
         let user_monitors = !monitors.is_empty();
-        let mut rejected_last = false;
-        let mut n_fixed: usize = 0;
-        self.rejects = Rejections::default();
+        let mut h = self.h;
         loop {
             if self.sol.stats.nsteps >= o.max_steps {
-                if let Some(i) = capped_by {
+                if let Some(i) = self.capped_by {
                     return Err(SolveError::MonitorFault {
                         monitor: monitors[i].name().to_string(),
                         t: fl(self.t),
@@ -807,7 +1105,7 @@ impl<'o, T: Real, S: State<T>> Run<'o, T, S> {
                     // What is left of the span is below the floor itself:
                     // one step lands on t_end.
                     last = true;
-                } else if let (0, Some(i)) = (self.rejects.total(), capped_by) {
+                } else if let (0, Some(i)) = (self.rejects.total(), self.capped_by) {
                     return Err(SolveError::MonitorFault {
                         monitor: monitors[i].name().to_string(),
                         t: fl(t),
@@ -824,8 +1122,17 @@ impl<'o, T: Real, S: State<T>> Run<'o, T, S> {
             if last && (fixed.is_none() || (t + h - t_end) * dir > T::lit(1e-10) * h.abs()) {
                 h = t_end - t;
             }
+            // A stop time ahead (stepping interface): land on it exactly, with
+            // the same look-ahead as for t_end.
+            let mut stop_time = None;
+            if let (false, Some(&ts)) = (last, self.stops.first()) {
+                if (t + T::lit(1.01) * h - ts) * dir >= T::zero() {
+                    h = ts - t;
+                    stop_time = Some(ts);
+                }
+            }
             self.sol.stats.nsteps += 1;
-            let err = stepper.attempt(sys, t, &self.y, h, &mut self.y_new, &norm);
+            let err = stepper.attempt(sys, t, &self.y, h, &mut self.y_new, &self.norm);
 
             // Non-finite candidate: a rejection with a strong shrink.
             if !err.is_finite() || !self.y_new.is_finite() {
@@ -867,8 +1174,8 @@ impl<'o, T: Real, S: State<T>> Run<'o, T, S> {
                     return Err(self.rejection_failure(t, h, None));
                 }
                 h = at_least_h_min(h * o.nonfinite_shrink, h);
-                rejected_last = true;
-                capped_by = None;
+                self.rejected_last = true;
+                self.capped_by = None;
                 continue;
             }
 
@@ -898,16 +1205,18 @@ impl<'o, T: Real, S: State<T>> Run<'o, T, S> {
                             return Err(self.rejection_failure(t, h, None));
                         }
                         h = at_least_h_min(h_retry, h);
-                        rejected_last = true;
-                        capped_by = None;
+                        self.rejected_last = true;
+                        self.capped_by = None;
                         continue;
                     }
                 },
             };
             let t_new = if last {
                 t_end
+            } else if let Some(ts) = stop_time {
+                ts
             } else if fixed.is_some() {
-                t0 + T::lit((n_fixed + 1) as f64) * h
+                self.grid0 + T::lit((self.n_fixed + 1) as f64) * h
             } else {
                 t + h
             };
@@ -965,8 +1274,8 @@ impl<'o, T: Real, S: State<T>> Run<'o, T, S> {
                     T::lit(0.5)
                 };
                 h = at_least_h_min(h * factor, h);
-                rejected_last = true;
-                capped_by = None;
+                self.rejected_last = true;
+                self.capped_by = None;
                 continue;
             }
 
@@ -974,7 +1283,7 @@ impl<'o, T: Real, S: State<T>> Run<'o, T, S> {
             ctrl.commit(h, err);
             stepper.complete(sys, &self.y_new);
             self.rejects = Rejections::default();
-            n_fixed += 1;
+            self.n_fixed += 1;
             {
                 let st = &mut self.sol.stats;
                 st.naccept += 1;
@@ -993,7 +1302,11 @@ impl<'o, T: Real, S: State<T>> Run<'o, T, S> {
             let n_user = monitors.len();
             // The user's monitors, then the built-in detectors (a direct
             // reference, not a box in the monitor list).
-            let detector: Option<&mut dyn Monitor<T, S>> = if detect { Some(&mut *builtin) } else { None };
+            let detector: Option<&mut dyn Monitor<T, S>> = if self.detect {
+                Some(&mut self.builtin)
+            } else {
+                None
+            };
             let all = monitors
                 .iter_mut()
                 .map(|m| &mut **m as &mut dyn Monitor<T, S>)
@@ -1083,8 +1396,10 @@ impl<'o, T: Real, S: State<T>> Run<'o, T, S> {
                 });
             }
             // Events, on this step's dense output (after projections, before
-            // the stepper moves on); a terminal one ends the solve at its root.
-            if let Some(tr) = tracker.as_mut() {
+            // the stepper moves on); a terminal one ends the solve at its
+            // root, one with an action changes the state there and the solve
+            // goes on from the root.
+            if let Some(tr) = self.tracker.as_mut() {
                 let mut interp = |theta: T, out: &mut S| dense.eval(stepper, sys, theta, out);
                 let hit = tr.step(
                     events,
@@ -1106,40 +1421,173 @@ impl<'o, T: Real, S: State<T>> Run<'o, T, S> {
                         return Err(e);
                     }
                 };
-                if let Some((index, root)) = hit {
-                    self.stop_at_root(t, h, root);
-                    return Ok(End::Done(Status::TerminalEvent { index, t: root }));
+                if let Some(hit) = hit {
+                    self.stop_at_root(t, h, hit.t);
+                    if hit.terminal {
+                        return Ok(Some(Status::TerminalEvent {
+                            index: hit.index,
+                            t: hit.t,
+                        }));
+                    }
+                    self.event_action(sys, stepper, ctrl, monitors, events, hit.index, h_next)?;
+                    return Ok(None);
                 }
             }
-            stepper.accept(sys, t_new, &self.y_new, changed);
+            self.pending_accept = Some(changed);
+            self.last_step = Some((t, h));
+            self.corr_ready = dense.ready;
             core::mem::swap(&mut self.y, &mut self.y_new);
             self.t = t_new;
+            if stop_time.is_some() {
+                self.stops.remove(0);
+            }
             if matches!(o.save, SaveMode::EveryStep) {
                 let y = self.y.clone();
                 self.save(t_new, &y);
             }
             if let Some(status) = stop {
-                return Ok(End::Done(status));
+                return Ok(Some(status));
             }
             if last {
-                return Ok(End::Done(Status::Success));
+                return Ok(Some(Status::Success));
+            }
+            if let Some(status) = self.over_budget() {
+                return Ok(Some(status));
             }
             if fixed.is_some() {
                 // Fixed steps ignore h_max (validated not to be smaller) and
                 // the monitors' caps: the grid is t0 + k h.
-                h = h_next;
-                continue;
+                self.h = h_next;
+                return Ok(None);
             }
             // Next step size: h_max, monitors' caps, no growth after a rejection.
             let mut mag;
-            (mag, capped_by) = monitor_caps(monitors, h_next.abs().min(h_max).max(h_min), t_new)?;
-            if rejected_last {
+            (mag, self.capped_by) = monitor_caps(monitors, h_next.abs().min(h_max).max(h_min), t_new)?;
+            if self.rejected_last {
                 mag = mag.min(h.abs());
             }
-            rejected_last = false;
+            self.rejected_last = false;
             h_next = mag * dir;
-            h = h_next;
+            self.h = h_next;
+            return Ok(None);
         }
+    }
+
+    /// An event with an action fired at `self.t` (the step was cut there by
+    /// `stop_at_root`, the state at the root is `self.y`): runs the action
+    /// and restarts the solve from the changed state.
+    #[allow(clippy::too_many_arguments)]
+    fn event_action<F: System<T, S>, St: Stepper<T, S>, C: StepController<T>>(
+        &mut self,
+        sys: &mut F,
+        stepper: &mut St,
+        ctrl: &mut C,
+        monitors: &mut [Box<dyn Monitor<T, S> + Send + '_>],
+        events: &mut [Event<'_, T, S>],
+        index: usize,
+        h_next: T,
+    ) -> Result<(), SolveError> {
+        let root = self.t;
+        events[index].act(root, &mut self.y);
+        if let Some((i, v)) = self.y.as_slice().iter().enumerate().find(|(_, v)| !v.is_finite()) {
+            return Err(SolveError::EventActionFault {
+                index,
+                t: root.to_f64_lossy(),
+                component: i,
+                value: v.to_f64_lossy(),
+            });
+        }
+        // The step that led here is a good size for the next one.
+        let mag = h_next.abs().min(self.h.abs());
+        self.h = mag * self.dir;
+        self.restart_here(sys, stepper, ctrl, monitors, events, Some(index))
+    }
+
+    /// The stepping interface's `set_state`.
+    pub(crate) fn replace_state<F: System<T, S>, St: Stepper<T, S>, C: StepController<T>>(
+        &mut self,
+        sys: &mut F,
+        p: &mut Parts<'_, '_, T, S, St, C>,
+        y: S,
+    ) -> Result<(), SolveError> {
+        self.flush(sys, p.stepper);
+        self.y = y;
+        self.restart_here(sys, p.stepper, p.ctrl, p.monitors, p.events, None)
+    }
+
+    /// The state changed at `self.t` (to `self.y`): records it, and starts
+    /// the stepper (fresh `f`), the controller, the monitors and detectors
+    /// and the event signs afresh there. `fired`: the event whose action
+    /// made the change.
+    fn restart_here<F: System<T, S>, St: Stepper<T, S>, C: StepController<T>>(
+        &mut self,
+        sys: &mut F,
+        stepper: &mut St,
+        ctrl: &mut C,
+        monitors: &mut [Box<dyn Monitor<T, S> + Send + '_>],
+        events: &mut [Event<'_, T, S>],
+        fired: Option<usize>,
+    ) -> Result<(), SolveError> {
+        let t = self.t;
+        // The state after the change, next to the one before it.
+        if matches!(self.o.save, SaveMode::EveryStep) {
+            let y = self.y.clone();
+            self.save(t, &y);
+        }
+        if let Some(d) = self.sol.dense.as_mut() {
+            // A zero-length segment holding the new state: `at(t)` gives the
+            // state after the change.
+            d.segments.push(Segment {
+                t0: t,
+                h: T::zero(),
+                coeffs: vec![self.y.clone()],
+            });
+        }
+        self.pending_accept = None;
+        self.last_step = None;
+        stepper.restart(sys, t, &self.y);
+        if !stepper.derivative().is_finite() {
+            return Err(SolveError::NonFiniteDerivative { t: t.to_f64_lossy() });
+        }
+        ctrl.reset();
+        for m in monitors.iter_mut() {
+            m.start(t, &self.y);
+        }
+        if self.detect {
+            Monitor::<T, S>::start(&mut self.builtin, t, &self.y);
+        }
+        if self.fixed.is_none() {
+            let mag = self.h.abs().min(self.h_max).max(self.h_min);
+            self.h = mag * self.dir;
+        }
+        if let Some(tr) = self.tracker.as_mut() {
+            self.tmp.as_mut_slice().copy_from_slice(stepper.derivative().as_slice());
+            tr.restart(events, t, &self.y, fired, self.h, &mut self.tmp)?;
+        }
+        self.rejected_last = false;
+        // A fixed-step grid restarts here.
+        self.n_fixed = 0;
+        self.grid0 = t;
+        Ok(())
+    }
+
+    /// The status that ends the solve when a budget of [`Options`] is spent.
+    fn over_budget(&self) -> Option<Status<T>> {
+        if let Some(n) = self.o.step_budget {
+            if self.sol.stats.naccept >= n {
+                return Some(Status::OutOfBudget {
+                    budget: Budget::Steps(n),
+                });
+            }
+        }
+        if let (Some(limit), Some(start)) = (self.o.wall_time, self.started) {
+            if start.elapsed() >= limit {
+                return Some(Status::OutOfBudget {
+                    budget: Budget::WallTime(limit.as_secs_f64()),
+                });
+            }
+        }
+        None
     }
 
     /// Ends the solve at an event root inside the step `[t, t + h]`: the
@@ -1158,6 +1606,8 @@ impl<'o, T: Real, S: State<T>> Run<'o, T, S> {
             {
                 self.sol.t.pop();
                 self.sol.y.pop();
+                // Those output times come again after an event's action.
+                self.next_out -= 1;
             }
         }
         if let Some(d) = self.sol.dense.as_mut() {
@@ -1185,9 +1635,9 @@ impl<'o, T: Real, S: State<T>> Run<'o, T, S> {
         }
     }
 
-    fn finish(
+    pub(crate) fn finish(
         mut self,
-        outcome: Result<End<T>, SolveError>,
+        outcome: Result<Status<T>, SolveError>,
         nfev: usize,
     ) -> Result<Solution<T, S>, SolveFailure<T, S>> {
         self.sol.stats.nfev = nfev;
@@ -1202,7 +1652,7 @@ impl<'o, T: Real, S: State<T>> Run<'o, T, S> {
             let is_at = matches!(self.o.save, SaveMode::At(_));
             // For `At`, the final state is only appended on failure (or a stop
             // before the end); a successful solve returns exactly the requested times.
-            let success_at_end = matches!(outcome, Ok(End::Done(Status::Success)));
+            let success_at_end = matches!(outcome, Ok(Status::Success));
             if !(is_at && success_at_end) {
                 self.save(t, &y);
             }
@@ -1219,7 +1669,7 @@ impl<'o, T: Real, S: State<T>> Run<'o, T, S> {
             }
         }
         match outcome {
-            Ok(End::Done(status)) => {
+            Ok(status) => {
                 self.sol.status = status;
                 Ok(self.sol)
             }
@@ -1239,7 +1689,7 @@ impl<'o, T: Real, S: State<T>> Run<'o, T, S> {
 /// the monitor.
 #[allow(clippy::type_complexity)]
 fn monitor_caps<T: Real, S: State<T>>(
-    monitors: &[Box<dyn Monitor<T, S> + '_>],
+    monitors: &[Box<dyn Monitor<T, S> + Send + '_>],
     mut mag: T,
     t: T,
 ) -> Result<(T, Option<usize>), SolveError> {

@@ -48,6 +48,7 @@
 #[doc = include_str!("../README.md")]
 pub struct ReadmeDoctests;
 
+pub mod checkpoint;
 pub mod controller;
 pub mod detect;
 pub mod error;
@@ -67,6 +68,7 @@ mod real;
 pub mod solution;
 pub mod state;
 pub mod stepper;
+pub mod stepping;
 pub mod system;
 pub mod tableau;
 
@@ -84,3 +86,6 @@ pub use solution::{DenseOutput, EventRecord, QueryError, Solution, SolutionIter,
 pub use state::State;
 pub use stepper::{AutoSwitch, ExplicitRk, Rosenbrock, StepDoubling, Stepper};
 pub use system::System;
+pub use stepping::{Progress, Solver, StepInfo, StepRecord};
+pub use checkpoint::Checkpoint;
+pub use options::Budget;

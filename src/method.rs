@@ -420,4 +420,19 @@ impl<T: Real, S: State<T>> Stepper<T, S> for MethodStepper<T, S> {
     fn switching(&self) -> Option<crate::stepper::SwitchReport<T>> {
         delegate!(self, s => s.switching())
     }
+    fn restart<F: System<T, S>>(&mut self, sys: &mut F, t: T, y: &S) {
+        delegate!(self, s => s.restart(sys, t, y))
+    }
+    fn save_state(&self) -> crate::checkpoint::Saved<T> {
+        delegate!(self, s => s.save_state())
+    }
+    fn restore_state<F: System<T, S>>(
+        &mut self,
+        sys: &mut F,
+        t: T,
+        y: &S,
+        saved: &crate::checkpoint::Saved<T>,
+    ) -> Result<(), String> {
+        delegate!(self, s => s.restore_state(sys, t, y, saved))
+    }
 }

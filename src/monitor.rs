@@ -7,6 +7,7 @@
 //! towards `max_consecutive_rejects`, and it is recorded in
 //! [`Stats::vetoes`](crate::Stats::vetoes) under `"monitor: reason"`.
 
+use crate::checkpoint::Saved;
 use crate::{Real, State, Status};
 use std::borrow::Cow;
 
@@ -120,6 +121,22 @@ pub trait Monitor<T: Real, S: State<T>> {
     fn max_step(&self) -> Option<T> {
         None
     }
+    /// The monitor's state, for a [`Checkpoint`](crate::checkpoint::Checkpoint)
+    /// (called after an accepted step). The default saves nothing.
+    fn save_state(&self) -> Saved<T> {
+        Saved::default()
+    }
+    /// Continues at `(t, y)` from a record written by
+    /// [`save_state`](Monitor::save_state), in place of
+    /// [`start`](Monitor::start) (after [`span`](Monitor::span)). The
+    /// default calls `start(t, y)`: a monitor whose judgement depends on
+    /// earlier steps (a reference value taken at `t0`, a budget) implements
+    /// both methods to resume exactly.
+    fn restore_state(&mut self, t: T, y: &S, saved: &Saved<T>) -> Result<(), String> {
+        let _ = saved;
+        self.start(t, y);
+        Ok(())
+    }
 }
 
 /// A monitor borrowed mutably is a monitor, so a caller can keep ownership
@@ -143,5 +160,11 @@ impl<T: Real, S: State<T>, M: Monitor<T, S> + ?Sized> Monitor<T, S> for &mut M {
     }
     fn max_step(&self) -> Option<T> {
         (**self).max_step()
+    }
+    fn save_state(&self) -> Saved<T> {
+        (**self).save_state()
+    }
+    fn restore_state(&mut self, t: T, y: &S, saved: &Saved<T>) -> Result<(), String> {
+        (**self).restore_state(t, y, saved)
     }
 }

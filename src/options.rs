@@ -73,6 +73,26 @@ pub struct Options<T> {
     /// Keep the dense interpolant of every step, for `Solution::at`.
     /// Default: off.
     pub dense: bool,
+    /// End the solve cleanly after this many accepted steps
+    /// ([`Status::OutOfBudget`](crate::Status::OutOfBudget), with the
+    /// solution so far). Default: none. Unlike [`max_steps`](Options::max_steps),
+    /// which is a failure, this is a planned stop.
+    #[serde(default)]
+    pub step_budget: Option<usize>,
+    /// End the solve cleanly once this much wall-clock time has passed
+    /// (checked after every accepted step; the clock starts when the solve
+    /// starts, or resumes). Default: none.
+    #[serde(default)]
+    pub wall_time: Option<std::time::Duration>,
+}
+
+/// A budget that ended a solve ([`Status::OutOfBudget`](crate::Status::OutOfBudget)).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub enum Budget {
+    /// [`Options::step_budget`] accepted steps were taken.
+    Steps(usize),
+    /// [`Options::wall_time`] seconds passed.
+    WallTime(f64),
 }
 
 impl<T: Real> Default for Options<T> {
@@ -90,11 +110,25 @@ impl<T: Real> Default for Options<T> {
             nonfinite_shrink: T::lit(0.25),
             save: SaveMode::EveryStep,
             dense: false,
+            step_budget: None,
+            wall_time: None,
         }
     }
 }
 
 impl<T: Real> Options<T> {
+    /// Ends the solve cleanly after `n` accepted steps (see
+    /// [`Options::step_budget`](Options#structfield.step_budget)).
+    pub fn step_budget(mut self, n: usize) -> Self {
+        self.step_budget = Some(n);
+        self
+    }
+    /// Ends the solve cleanly after `limit` of wall-clock time (see
+    /// [`Options::wall_time`](Options#structfield.wall_time)).
+    pub fn wall_time(mut self, limit: std::time::Duration) -> Self {
+        self.wall_time = Some(limit);
+        self
+    }
     /// Default options.
     pub fn new() -> Self {
         Self::default()

@@ -50,6 +50,7 @@ pub struct Stats {
     /// The first step size tried.
     pub h_initial: f64,
     /// Smallest accepted step magnitude.
+    #[serde(with = "crate::error::nonfinite_f64")]
     pub h_min_accepted: f64,
     /// Largest accepted step magnitude.
     pub h_max_accepted: f64,
@@ -81,6 +82,13 @@ pub enum Status<T> {
         monitor: String,
         /// Why.
         reason: String,
+    },
+    /// A budget of the options ([`Options::step_budget`](crate::Options::step_budget),
+    /// [`Options::wall_time`](crate::Options::wall_time)) was spent: the solve
+    /// ended cleanly at the last accepted step, which the solution holds.
+    OutOfBudget {
+        /// Which budget.
+        budget: crate::Budget,
     },
     /// The solve failed; see the [`SolveError`](crate::SolveError) that
     /// accompanies this partial solution.

@@ -273,7 +273,7 @@ fn none<T>() -> Option<T> {
 }
 
 /// A milestone of the step sequence.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, Serialize, Deserialize)]
 struct Node {
     /// Distance from t0 in the direction of integration.
     s: f64,
@@ -281,6 +281,7 @@ struct Node {
     /// milestone, this one's included (0 without an estimate or boundary).
     hot: f64,
     /// Time of the last of those steps at [`HOT`] or above (NaN if none).
+    #[serde(with = "crate::error::nonfinite_f64")]
     t_hot: f64,
     /// |h| of the step that ended here.
     h: f64,
@@ -432,7 +433,7 @@ fn fit_model(win: &[Node], model: Model) -> Option<Fit> {
 /// assert!((t_singular - 0.5).abs() < 1e-6);
 /// assert!(det.estimate().is_some());
 /// ```
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct BlowUpDetector<T> {
     cfg: BlowUpConfig,
     t_end: Option<f64>,
@@ -446,10 +447,13 @@ pub struct BlowUpDetector<T> {
     err_s_sum: f64,
     /// Largest `|h lambda| / B` since the last milestone, and the time of the
     /// last step at [`HOT`] or above.
+    #[serde(with = "crate::error::nonfinite_f64")]
     hot: f64,
+    #[serde(with = "crate::error::nonfinite_f64")]
     t_hot: f64,
     /// The signed stiffness estimate of the previous accepted step over `B`
     /// (NaN before the first or without an estimate).
+    #[serde(with = "crate::error::nonfinite_f64")]
     signed_prev: f64,
     /// Accepted steps since the last one at the boundary.
     since_hot: usize,

@@ -88,6 +88,7 @@ pub struct Detection {
 }
 
 /// The two detectors as one monitor, installed by the integrator.
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub(crate) struct Builtin<T> {
     blowup: Option<BlowUpDetector<T>>,
     stiffness: Option<StiffnessDetector<T>>,

@@ -152,7 +152,7 @@ impl<T: Real> StiffnessReport<T> {
 }
 
 /// Running sums of a run of stiff steps.
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Copy, Default, Serialize, Deserialize)]
 struct Run {
     t_start: f64,
     t_detected: f64,
@@ -179,7 +179,7 @@ struct Run {
 /// assert!(report.is_stiff());
 /// assert!((report.boundary_ratio().unwrap() - 1.0).abs() < 0.2);
 /// ```
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct StiffnessDetector<T> {
     cfg: StiffnessConfig,
     boundary: Option<T>,

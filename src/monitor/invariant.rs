@@ -3,11 +3,12 @@
 //! projection back onto the invariant manifold.
 
 use super::{AcceptedStep, AfterStep, Candidate, Monitor, Verdict};
+use crate::checkpoint::Saved;
 use crate::{Real, State};
 use std::borrow::Cow;
 
-type ValueFn<'a, T, S> = Box<dyn FnMut(T, &S) -> T + 'a>;
-type GradFn<'a, T, S> = Box<dyn FnMut(T, &S, &mut S) + 'a>;
+type ValueFn<'a, T, S> = Box<dyn FnMut(T, &S) -> T + Send + 'a>;
+type GradFn<'a, T, S> = Box<dyn FnMut(T, &S, &mut S) + Send + 'a>;
 
 /// One conserved quantity `I(t, y)` and its drift budgets.
 ///
@@ -63,7 +64,7 @@ impl<'a, T: Real, S: State<T>> Invariant<'a, T, S> {
     /// A quantity named `name` (used in its [`InvariantReport`]) with value
     /// `I(t, y)`. Without budgets it is only watched (and projected, if the
     /// monitor projects).
-    pub fn new(name: impl Into<String>, value: impl FnMut(T, &S) -> T + 'a) -> Self {
+    pub fn new(name: impl Into<String>, value: impl FnMut(T, &S) -> T + Send + 'a) -> Self {
         Invariant {
             name: name.into(),
             value: Box::new(value),
@@ -84,7 +85,7 @@ impl<'a, T: Real, S: State<T>> Invariant<'a, T, S> {
     }
     /// The gradient `dI/dy`, written into its third argument (used by the
     /// projection; without it central finite differences are used).
-    pub fn gradient(mut self, grad: impl FnMut(T, &S, &mut S) + 'a) -> Self {
+    pub fn gradient(mut self, grad: impl FnMut(T, &S, &mut S) + Send + 'a) -> Self {
         self.grad = Some(Box::new(grad));
         self
     }
@@ -250,7 +251,7 @@ impl<'a, T: Real, S: State<T>> InvariantMonitor<'a, T, S> {
     }
     /// An energy monitor: `H(t, y)` with a total drift budget `tol_total`
     /// (paced over the span).
-    pub fn energy(h: impl FnMut(T, &S) -> T + 'a, tol_total: T) -> Self {
+    pub fn energy(h: impl FnMut(T, &S) -> T + Send + 'a, tol_total: T) -> Self {
         Self::new(Invariant::new("energy", h).tol_total(tol_total))
     }
     /// Adds another invariant (projected jointly with the others; up to 8
@@ -486,6 +487,53 @@ impl<'a, T: Real, S: State<T>> Monitor<T, S> for InvariantMonitor<'a, T, S> {
             self.vec = vec![T::zero(); m];
             self.lambda = vec![T::zero(); m];
         }
+    }
+
+    fn save_state(&self) -> Saved<T> {
+        let mut reals = Vec::new();
+        let mut counts = Vec::new();
+        for inv in &self.invs {
+            reals.extend([inv.learned_noise, inv.i0, inv.scale, inv.current, inv.max_drift]);
+            counts.push(inv.vetoes as u64);
+            counts.push(u64::from(inv.last_veto.is_some()));
+            if let Some((a, b, c)) = inv.last_veto {
+                reals.extend([a, b, c]);
+            }
+        }
+        for v in [self.cap, self.pending_cap] {
+            counts.push(u64::from(v.is_some()));
+            reals.extend(v);
+        }
+        let p = &self.proj;
+        reals.extend([p.max_correction, p.last_correction]);
+        counts.extend([p.count, p.iterations, p.failures].map(|n| n as u64));
+        Saved::new(reals, counts)
+    }
+
+    fn restore_state(&mut self, t: T, y: &S, saved: &Saved<T>) -> Result<(), String> {
+        // The workspace as at the start, then the saved values.
+        self.start(t, y);
+        let mut r = saved.reader();
+        for inv in self.invs.iter_mut() {
+            inv.learned_noise = r.real()?;
+            inv.i0 = r.real()?;
+            inv.scale = r.real()?;
+            inv.current = r.real()?;
+            inv.max_drift = r.real()?;
+            inv.vetoes = r.usize()?;
+            inv.last_veto = match r.count()? {
+                0 => None,
+                _ => Some((r.real()?, r.real()?, r.real()?)),
+            };
+        }
+        self.cap = if r.count()? == 0 { None } else { Some(r.real()?) };
+        self.pending_cap = if r.count()? == 0 { None } else { Some(r.real()?) };
+        self.proj.max_correction = r.real()?;
+        self.proj.last_correction = r.real()?;
+        self.proj.count = r.usize()?;
+        self.proj.iterations = r.usize()?;
+        self.proj.failures = r.usize()?;
+        Ok(())
     }
 
     fn check(&mut self, c: &Candidate<'_, T, S>) -> Verdict<T> {

@@ -1,5 +1,6 @@
 //! Automatic stiffness switching: [`AutoSwitch`].
 
+use crate::checkpoint::Saved;
 use crate::controller::Limits;
 use crate::norm::Tolerance;
 use crate::state::State;
@@ -821,6 +822,125 @@ impl<T: Real, S: State<T>> Stepper<T, S> for AutoSwitch<T, S> {
             Phase::Implicit => self.implicit.attempt_issue(),
         }
     }
+    fn restart<F: System<T, S>>(&mut self, sys: &mut F, t: T, y: &S) {
+        // f(t, y) by the active engine, handed to the other one; the phase,
+        // its counters and the records stay.
+        match self.active {
+            Phase::Explicit => {
+                counted!(self, Phase::Explicit, sys => self.ex().restart(sys, t, y));
+                self.hand_to_implicit();
+            }
+            Phase::Implicit => {
+                counted!(self, Phase::Implicit, sys => self.implicit.restart(sys, t, y));
+                self.hand_to_explicit();
+            }
+        }
+        self.last_t = t;
+    }
+
+    fn save_state(&self) -> Saved<T> {
+        let phase = |p: Phase| p as u64;
+        let mut counts = vec![
+            phase(self.active),
+            phase(self.last),
+            self.at_boundary as u64,
+            self.below as u64,
+            self.calm as u64,
+            self.calm_needed as u64,
+            self.stiff_needed as u64,
+            self.unrecorded as u64,
+            self.switches_total as u64,
+            self.phase_steps as u64,
+        ];
+        for w in &self.work {
+            counts.extend([w.steps, w.attempts, w.nfev].map(|n| n as u64));
+        }
+        let mut reals = vec![
+            self.h_switch,
+            self.h_implicit_max,
+            self.prev_signed,
+            self.last_h,
+            self.last_t,
+        ];
+        if let Some((v, _)) = &self.power {
+            reals.extend_from_slice(v.as_slice());
+        }
+        counts.push(self.switches.len() as u64);
+        for sw in &self.switches {
+            reals.extend([sw.t, sw.h_lambda, sw.boundary]);
+            let dir = sw.direction as u64;
+            let trig = sw.trigger as u64;
+            counts.extend([dir, trig, sw.steps as u64]);
+        }
+        let explicit = self.explicit.as_ref().map(|e| e.save_state()).unwrap_or_default();
+        Saved {
+            reals,
+            counts,
+            parts: vec![explicit, self.implicit.save_state()],
+        }
+    }
+
+    fn restore_state<F: System<T, S>>(&mut self, sys: &mut F, t: T, y: &S, saved: &Saved<T>) -> Result<(), String> {
+        let [ex_saved, im_saved] = saved.parts.as_slice() else {
+            return Err("an automatic-switching record has two engine parts".into());
+        };
+        self.b = T::lit(self.etab.stability_boundary);
+        self.theta = self.threshold();
+        self.ex().restore_state(sys, t, y, ex_saved)?;
+        self.ex().estimate_stiffness(true);
+        self.implicit.restore_state(sys, t, y, im_saved)?;
+        let mut r = saved.reader();
+        let phase = |c: u64| if c == Phase::Implicit as u64 { Phase::Implicit } else { Phase::Explicit };
+        self.active = phase(r.count()?);
+        self.last = phase(r.count()?);
+        self.at_boundary = r.usize()?;
+        self.below = r.usize()?;
+        self.calm = r.usize()?;
+        self.calm_needed = r.usize()?;
+        self.stiff_needed = r.usize()?;
+        self.unrecorded = r.usize()?;
+        self.switches_total = r.usize()?;
+        self.phase_steps = r.usize()?;
+        for k in 0..2 {
+            self.work[k] = Work {
+                steps: r.usize()?,
+                attempts: r.usize()?,
+                nfev: r.usize()?,
+            };
+        }
+        self.h_switch = r.real()?;
+        self.h_implicit_max = r.real()?;
+        self.prev_signed = r.real()?;
+        self.last_h = r.real()?;
+        self.last_t = r.real()?;
+        let mut v = y.zeros_like();
+        v.as_mut_slice().copy_from_slice(r.reals(y.dim())?);
+        self.power = Some((v, y.zeros_like()));
+        let n = r.usize()?;
+        self.switches = Vec::with_capacity(self.cfg.max_recorded.max(n));
+        for _ in 0..n {
+            let (t, h_lambda, boundary) = (r.real()?, r.real()?, r.real()?);
+            let direction = match r.count()? {
+                0 => SwitchDirection::ToImplicit,
+                _ => SwitchDirection::ToExplicit,
+            };
+            let trigger = match r.count()? {
+                0 => SwitchTrigger::Boundary,
+                1 => SwitchTrigger::Unstable,
+                _ => SwitchTrigger::NonStiff,
+            };
+            self.switches.push(Switch {
+                t,
+                direction,
+                trigger,
+                h_lambda,
+                boundary,
+                steps: r.usize()?,
+            });
+        }
+        Ok(())
+    }
+
     fn switching(&self) -> Option<SwitchReport<T>> {
         let mk = |name: &str, w: &Work| MethodWork {
             method: name.to_string(),

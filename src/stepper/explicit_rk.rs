@@ -1,5 +1,6 @@
 //! The generic explicit Runge–Kutta engine driven by [`Tableau`] data.
 
+use crate::checkpoint::Saved;
 use crate::state::{axpy, lincomb, lincomb_row};
 use crate::tableau::{ErrorEstimate, Tableau, TableauError};
 use crate::{ErrorNorm, Real, State, Stepper, System};
@@ -457,30 +458,18 @@ impl<T: Real, S: State<T>> Stepper<T, S> for ExplicitRk<T, S> {
     }
 
     fn init<F: System<T, S>>(&mut self, sys: &mut F, t0: T, y0: &S) {
-        let nk = self.s + self.extra_c.len();
-        let reuse = matches!(&self.ws, Some(w) if w.ytmp.dim() == y0.dim());
-        if !reuse {
-            let z = y0.zeros_like();
-            self.ws = Some(Work {
-                k: vec![z.clone(); nk],
-                ytmp: z.clone(),
-                err: z.clone(),
-                err3: z.clone(),
-                ystiff: z.clone(),
-                sk: z.clone(),
-                sy: z.clone(),
-                wbuf: vec![T::zero(); nk],
-                f1: z.clone(),
-                fs: z.clone(),
-                g1: z.clone(),
-                g2: z,
-            });
-        }
+        self.workspace(y0);
         if let Some(w) = self.ws.as_mut() {
             sys.rhs(t0, y0, &mut w.k[0]);
         }
-        self.extra_done = false;
-        self.stiff = None;
+    }
+
+    fn restore_state<F: System<T, S>>(&mut self, _sys: &mut F, _t: T, y: &S, saved: &Saved<T>) -> Result<(), String> {
+        self.workspace(y);
+        match self.ws.as_mut() {
+            Some(w) => super::restore_vector(&mut w.k[0], &saved.reals, "the stored derivative"),
+            None => Err("no workspace".into()),
+        }
     }
 
     fn derivative(&self) -> &S {
@@ -489,6 +478,7 @@ impl<T: Real, S: State<T>> Stepper<T, S> for ExplicitRk<T, S> {
             None => panic_uninit(),
         }
     }
+
 
     fn attempt<F: System<T, S>>(
         &mut self,
@@ -1114,5 +1104,33 @@ impl<T: Real, S: State<T>> ExplicitRk<T, S> {
             Ok(m) => m,
             Err(e) => unreachable!("built-in tableau failed validation: {e}"),
         }
+    }
+}
+
+impl<T: Real, S: State<T>> ExplicitRk<T, S> {
+    /// Allocates the workspace for states like `y0` (kept when the dimension
+    /// is unchanged) and clears the per-step flags.
+    fn workspace(&mut self, y0: &S) {
+        let nk = self.s + self.extra_c.len();
+        let reuse = matches!(&self.ws, Some(w) if w.ytmp.dim() == y0.dim());
+        if !reuse {
+            let z = y0.zeros_like();
+            self.ws = Some(Work {
+                k: vec![z.clone(); nk],
+                ytmp: z.clone(),
+                err: z.clone(),
+                err3: z.clone(),
+                ystiff: z.clone(),
+                sk: z.clone(),
+                sy: z.clone(),
+                wbuf: vec![T::zero(); nk],
+                f1: z.clone(),
+                fs: z.clone(),
+                g1: z.clone(),
+                g2: z,
+            });
+        }
+        self.extra_done = false;
+        self.stiff = None;
     }
 }

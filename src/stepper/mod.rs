@@ -59,6 +59,7 @@ pub enum AttemptIssue {
     },
 }
 
+use crate::checkpoint::Saved;
 use crate::controller::Limits;
 use crate::norm::Tolerance;
 use crate::{ErrorNorm, Real, State, System};
@@ -188,4 +189,50 @@ pub trait Stepper<T: Real, S: State<T>> {
     fn attempt_issue(&self) -> Option<AttemptIssue> {
         None
     }
+    /// The state jumped at `t` to `y` (an event's action, or
+    /// [`Solver::set_state`](crate::Solver::set_state)) after an accepted
+    /// step: evaluates `f(t, y)` afresh and forgets what belonged to the old
+    /// state, keeping the solve's counters. Called in place of
+    /// [`accept`](Stepper::accept) for that step. The default calls
+    /// [`init`](Stepper::init), right for steppers that count nothing.
+    fn restart<F: System<T, S>>(&mut self, sys: &mut F, t: T, y: &S) {
+        self.init(sys, t, y);
+    }
+    /// What the stepper carries from one accepted step to the next, for a
+    /// [`Checkpoint`](crate::checkpoint::Checkpoint) (called after
+    /// [`accept`](Stepper::accept)). The default saves
+    /// [`derivative`](Stepper::derivative), the first-same-as-last stage;
+    /// a method with more state (counters, a switching method's phase)
+    /// saves that too.
+    fn save_state(&self) -> Saved<T> {
+        Saved::new(self.derivative().as_slice().to_vec(), Vec::new())
+    }
+    /// Continues a solve at `(t, y)` from a record written by
+    /// [`save_state`](Stepper::save_state), in place of
+    /// [`init`](Stepper::init) (after
+    /// [`set_tolerances`](Stepper::set_tolerances) and
+    /// [`estimate_stiffness`](Stepper::estimate_stiffness)). The built-in
+    /// methods restore exactly what they saved, so the resumed run is
+    /// bit-identical; the default calls `init`, which evaluates `f(t, y)`
+    /// once more (the same value for a deterministic `f`, one more in
+    /// [`Stats::nfev`](crate::Stats::nfev)). An error says why the record
+    /// does not fit.
+    fn restore_state<F: System<T, S>>(&mut self, sys: &mut F, t: T, y: &S, saved: &Saved<T>) -> Result<(), String> {
+        let _ = saved;
+        self.init(sys, t, y);
+        Ok(())
+    }
+}
+
+/// Copies a saved derivative into `dst`, checking its length.
+pub(crate) fn restore_vector<T: Real, S: State<T>>(dst: &mut S, src: &[T], what: &str) -> Result<(), String> {
+    if src.len() != dst.dim() {
+        return Err(format!(
+            "{what}: the record has {} components, the state {}",
+            src.len(),
+            dst.dim()
+        ));
+    }
+    dst.as_mut_slice().copy_from_slice(src);
+    Ok(())
 }

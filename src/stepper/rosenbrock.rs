@@ -8,6 +8,7 @@
 //! Newton iteration, so no convergence failures: a step either passes the
 //! error test or is retried smaller. See `docs/stiff.md`.
 
+use crate::checkpoint::Saved;
 use crate::jacobian;
 use crate::linalg::{Lu, SquareMatrix};
 use crate::state::lincomb;
@@ -477,6 +478,41 @@ impl<T: Real, S: State<T>> Stepper<T, S> for Rosenbrock<T, S> {
 
     fn linear_counts(&self) -> LinearCounts {
         self.counts
+    }
+
+    fn restart<F: System<T, S>>(&mut self, sys: &mut F, t: T, y: &S) {
+        if self.ws.is_none() {
+            return self.init(sys, t, y);
+        }
+        if let Some(w) = self.ws.as_mut() {
+            sys.rhs(t, y, &mut w.f0);
+        }
+        self.jac_fresh = false;
+        self.dense_ready = false;
+        self.issue = None;
+    }
+
+    fn save_state(&self) -> Saved<T> {
+        let c = &self.counts;
+        Saved::new(
+            self.derivative().as_slice().to_vec(),
+            [c.njev, c.nfev_jac, c.nlu, c.nsolve].map(|n| n as u64).to_vec(),
+        )
+    }
+
+    fn restore_state<F: System<T, S>>(&mut self, _sys: &mut F, _t: T, y: &S, saved: &Saved<T>) -> Result<(), String> {
+        self.allocate(y);
+        let mut r = saved.reader();
+        self.counts = LinearCounts {
+            njev: r.usize()?,
+            nfev_jac: r.usize()?,
+            nlu: r.usize()?,
+            nsolve: r.usize()?,
+        };
+        match self.ws.as_mut() {
+            Some(w) => super::restore_vector(&mut w.f0, &saved.reals, "the stored derivative"),
+            None => Err("no workspace".into()),
+        }
     }
 
     fn attempt_issue(&self) -> Option<AttemptIssue> {

@@ -30,6 +30,7 @@
 //! derivatives `f(t, y)`, `f(t + h/2, y_half)` (the first stage of the second half step) and
 //! `f(t + h, y_new)`: no evaluation beyond those the step needs. Its order is `min(p, 5)`.
 
+use crate::checkpoint::Saved;
 use crate::state::axpy;
 use crate::tableau::{Tableau, TableauError};
 use crate::{ErrorNorm, Real, State, Stepper, System};
@@ -209,24 +210,18 @@ impl<T: Real, S: State<T>> Stepper<T, S> for StepDoubling<T, S> {
     }
 
     fn init<F: System<T, S>>(&mut self, sys: &mut F, t0: T, y0: &S) {
-        let reuse = matches!(&self.ws, Some(w) if w.f0.dim() == y0.dim());
-        if !reuse {
-            let z = y0.zeros_like();
-            self.ws = Some(Work {
-                k: vec![z.clone(); self.used.max(1)],
-                f0: z.clone(),
-                fm: z.clone(),
-                f1: z.clone(),
-                y_one: z.clone(),
-                y_half: z.clone(),
-                ytmp: z.clone(),
-                est: z,
-            });
-        }
+        self.workspace(y0);
         if let Some(w) = self.ws.as_mut() {
             sys.rhs(t0, y0, &mut w.f0);
         }
-        self.f1_valid = false;
+    }
+
+    fn restore_state<F: System<T, S>>(&mut self, _sys: &mut F, _t: T, y: &S, saved: &Saved<T>) -> Result<(), String> {
+        self.workspace(y);
+        match self.ws.as_mut() {
+            Some(w) => super::restore_vector(&mut w.f0, &saved.reals, "the stored derivative"),
+            None => Err("no workspace".into()),
+        }
     }
 
     fn derivative(&self) -> &S {
@@ -372,4 +367,26 @@ fn quintic_weights<T: Real>(th: T) -> [T; 6] {
         [0.0, 0.0, -1.0, 5.0, -8.0, 4.0],
     ];
     m.map(|row| row.iter().rev().fold(T::zero(), |acc, c| acc * th + T::lit(*c)))
+}
+
+impl<T: Real, S: State<T>> StepDoubling<T, S> {
+    /// Allocates the workspace for states like `y0` (kept when the dimension
+    /// is unchanged).
+    fn workspace(&mut self, y0: &S) {
+        let reuse = matches!(&self.ws, Some(w) if w.f0.dim() == y0.dim());
+        if !reuse {
+            let z = y0.zeros_like();
+            self.ws = Some(Work {
+                k: vec![z.clone(); self.used.max(1)],
+                f0: z.clone(),
+                fm: z.clone(),
+                f1: z.clone(),
+                y_one: z.clone(),
+                y_half: z.clone(),
+                ytmp: z.clone(),
+                est: z,
+            });
+        }
+        self.f1_valid = false;
+    }
 }
