@@ -163,6 +163,29 @@ pub enum SolveError {
         /// What was written.
         got: usize,
     },
+    /// The right-hand side (or its time derivative) left `dy` with a
+    /// different number of components than the state: possible with
+    /// run-time sized states (`Vec`, `DVector`, `ndarray::Array1`) when `f`
+    /// assigns a new vector instead of writing into the one it is given.
+    #[error("the right-hand side left dy with {got} components, but the state has {expected}: write into dy in place (dy[i] = ...) or assign a vector of the same length; for an ndarray state, keep dy contiguous")]
+    StateLength {
+        /// The state's number of components.
+        expected: usize,
+        /// The number of components written (0 for an array that is not
+        /// contiguous).
+        got: usize,
+    },
+    /// The initial state cannot be viewed as one slice of its components
+    /// (an `ndarray::Array1` with a stride other than 1).
+    #[error("the initial state is not contiguous in memory (an ndarray with a stride other than 1, e.g. from a stepped slice): pass a contiguous copy, a.as_standard_layout().into_owned()")]
+    StateLayout,
+    /// A member of an [`Ensemble`](crate::ensemble::Ensemble) panicked (in
+    /// its right-hand side, say); the other members are unaffected.
+    #[error("this ensemble member panicked: {message}")]
+    MemberPanicked {
+        /// The panic's message.
+        message: String,
+    },
     /// The recent consecutive attempts were rejected mostly because the
     /// candidate (or its error estimate) was NaN or infinite: the step size
     /// was driven to its floor or the rejection limit by non-finite values,

@@ -189,6 +189,12 @@ impl<'m, T: Real, S: State<T>, St: Stepper<T, S>, C: StepController<T>> Integrat
         let lin = self.stepper.linear_counts();
         let st = &mut run.sol.stats;
         (st.njev, st.nfev_jac, st.nlu, st.nsolve) = (lin.njev, lin.nfev_jac, lin.nlu, lin.nsolve);
+        // A right-hand side that resized `dy` (run-time sized states) ends
+        // the solve whatever happened after it (its output was NaN).
+        let outcome = match sys.length_error() {
+            Some((expected, got)) => Err(SolveError::StateLength { expected, got }),
+            None => outcome,
+        };
         let nfev = sys.count();
         run.finish(outcome, nfev)
     }
@@ -203,6 +209,9 @@ fn validate<T: Real, S: State<T>>(o: &Options<T>, t0: T, t_end: T, y0: &S) -> Re
                 value: f(t),
             });
         }
+    }
+    if !y0.is_contiguous() {
+        return Err(SolveError::StateLayout);
     }
     if let Some((index, v)) = y0.as_slice().iter().enumerate().find(|(_, v)| !v.is_finite()) {
         return Err(SolveError::NonFiniteInitialState { index, value: f(*v) });

@@ -29,12 +29,18 @@
 //! [`stepper`] (one attempted step), [`controller`] (step-size control),
 //! [`monitor`] (vetoes, projections, stops), [`detect`] (blow-up and
 //! stiffness detection), [`integrate`] (the driver
-//! loop), [`solution`] (results and dense output), [`error`].
+//! loop), [`solution`] (results and dense output), [`error`],
+//! [`ensemble`] (many members in parallel, feature `rayon`).
+//!
+//! States: `nalgebra` vectors (re-exported as [`nalgebra`]), arrays,
+//! scalars, `Vec<f64>`, `ndarray::Array1` (feature `ndarray`) and structs
+//! of named components ([`state_struct!`]); see [`State`].
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
 pub mod controller;
 pub mod detect;
+pub mod ensemble;
 pub mod error;
 pub mod event;
 pub mod gradient_flow;
@@ -55,8 +61,14 @@ pub mod stepper;
 pub mod system;
 pub mod tableau;
 
+/// The `nalgebra` this crate is built with (`SVector`, `DVector`, `SMatrix`,
+/// ...): use `odestride::nalgebra` and there is no second version to keep
+/// in step with ours.
+pub use nalgebra;
+
 pub use controller::{IController, PiController, PidController, StepController};
 pub use detect::{BlowUpConfig, Diagnostics, StiffnessConfig};
+pub use ensemble::{Ensemble, EnsembleResult};
 pub use error::{SolveError, SolveFailure};
 pub use event::{Direction, Event};
 pub use integrate::Integrator;
