@@ -12,6 +12,7 @@
 //! All formulas and their sources are in `docs/controllers.md`.
 
 use crate::Real;
+#[cfg(feature = "serde")]
 use serde::{Deserialize, Serialize};
 
 /// The outcome of the error test.
@@ -58,7 +59,8 @@ pub trait StepController<T: Real> {
 }
 
 /// Limits shared by the built-in controllers.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq)]
+#[cfg_attr(feature = "serde", derive(Serialize, Deserialize))]
 pub struct Limits<T> {
     /// Safety factor applied to every proposal (Hairer: 0.9).
     pub safety: T,
@@ -102,7 +104,8 @@ impl<T: Real> Limits<T> {
 
 /// The elementary (integral, "I") controller:
 /// `h_new = h * clamp(safety * err^(-1/k))`.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq)]
+#[cfg_attr(feature = "serde", derive(Serialize, Deserialize))]
 pub struct IController<T> {
     /// Safety and growth limits.
     pub limits: Limits<T>,
@@ -151,11 +154,15 @@ impl<T: Real> StepController<T> for IController<T> {
 ///
 /// A rejected step uses `h * max(min_factor, safety * err^(-alpha))`.
 /// With `beta = 0` this is the elementary controller.
-#[derive(Debug, Clone, Copy, Serialize, Deserialize)]
-#[serde(
-    from = "PiState<T>",
-    into = "PiState<T>",
-    bound(serialize = "T: Real", deserialize = "T: Real")
+#[derive(Debug, Clone, Copy)]
+#[cfg_attr(feature = "serde", derive(Serialize, Deserialize))]
+#[cfg_attr(
+    feature = "serde",
+    serde(
+        from = "PiState<T>",
+        into = "PiState<T>",
+        bound(serialize = "T: Real", deserialize = "T: Real")
+    )
 )]
 pub struct PiController<T> {
     /// Hairer's `beta` (0.04 for DOPRI5, 0 for DOP853).
@@ -177,19 +184,21 @@ pub struct PiController<T> {
 }
 
 /// The serialised form of a [`PiController`] (the cache is recomputed).
+#[cfg(feature = "serde")]
 #[derive(Serialize, Deserialize)]
 struct PiState<T> {
     beta: T,
     limits: Limits<T>,
     err_old: T,
-    #[serde(default)]
+    #[cfg_attr(feature = "serde", serde(default))]
     predictive: bool,
-    #[serde(default)]
+    #[cfg_attr(feature = "serde", serde(default))]
     h_acc: Option<T>,
-    #[serde(default)]
+    #[cfg_attr(feature = "serde", serde(default))]
     err_acc: Option<T>,
 }
 
+#[cfg(feature = "serde")]
 impl<T: Real> From<PiState<T>> for PiController<T> {
     fn from(s: PiState<T>) -> Self {
         PiController {
@@ -204,6 +213,7 @@ impl<T: Real> From<PiState<T>> for PiController<T> {
     }
 }
 
+#[cfg(feature = "serde")]
 impl<T: Real> From<PiController<T>> for PiState<T> {
     fn from(c: PiController<T>) -> Self {
         PiState {
@@ -323,7 +333,8 @@ impl<T: Real> StepController<T> for PiController<T> {
 }
 
 /// How the PID controller limits its proposed ratio.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(Serialize, Deserialize))]
 pub enum Limiter {
     /// Hard clamp to `[min_factor, max_factor]` after the safety factor.
     Clamp,
@@ -343,7 +354,8 @@ pub enum Limiter {
 /// steps) is replaced by the current values. A rejected step falls back to
 /// the elementary law `h * max(min_factor, safety * err^(-1/k))`, so a
 /// failing filter can never grow the step.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq)]
+#[cfg_attr(feature = "serde", derive(Serialize, Deserialize))]
 pub struct PidController<T> {
     /// `k beta_1, k beta_2, k beta_3` of the paper.
     pub b: [T; 3],

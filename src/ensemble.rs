@@ -6,7 +6,9 @@
 //! integrator (with its monitors and event closures) ever moves between
 //! threads, and every member's result is exactly what
 //! `make().solve(...)` gives in a plain loop — bit for bit, whatever the
-//! thread count or the order in which the members ran.
+//! thread count or the order in which the members ran. For many small
+//! members, [`Ensemble::reuse_integrators`] builds one integrator per batch
+//! instead (same results unless your monitors keep state across solves).
 //!
 //! ```
 //! use odestride::ensemble::Ensemble;
@@ -55,6 +57,7 @@ use crate::{Real, Solution, SolveError, SolveFailure, State, Stats, StepControll
 #[derive(Debug, Clone, Copy)]
 pub struct Ensemble<M> {
     make: M,
+    reuse: bool,
 }
 
 /// The results of an ensemble, one per input, in input order.
@@ -68,7 +71,23 @@ impl<M> Ensemble<M> {
     /// An ensemble whose members are solved by integrators from `make`
     /// (called once per member, on the thread that solves it).
     pub fn new(make: M) -> Self {
-        Ensemble { make }
+        Ensemble { make, reuse: false }
+    }
+
+    /// Builds one integrator per batch of members on a thread (rayon's
+    /// splits; one in all without the feature) instead of one per member,
+    /// and solves the batch's members with it one after the other. For
+    /// small members this is measurably cheaper (building an integrator
+    /// allocates its method's data; `docs/ensembles.md`), and with
+    /// odestride's steppers, controllers and detectors the results are
+    /// unchanged, since `solve` resets all of them. A monitor or event
+    /// closure of yours that keeps state across solves would carry it from
+    /// member to member, in an order that depends on the thread schedule:
+    /// leave this off then. After a member panics, its integrator is
+    /// rebuilt.
+    pub fn reuse_integrators(mut self, reuse: bool) -> Self {
+        self.reuse = reuse;
+        self
     }
 
     /// Solves one member per input: `solve(&mut integrator, &input)` with a
@@ -86,21 +105,26 @@ impl<M> Ensemble<M> {
         P: Sync,
         F: Fn(&mut Integrator<'m, T, S, St, C>, &P) -> Result<Solution<T, S>, SolveFailure<T, S>> + Sync,
     {
-        let one = |input: &P| self.member(input, &solve);
+        let one =
+            |slot: &mut Option<Integrator<'m, T, S, St, C>>, input: &P| self.member(slot, input, &solve);
         #[cfg(feature = "rayon")]
         let members = {
             use rayon::prelude::*;
-            inputs.par_iter().map(one).collect()
+            inputs.par_iter().map_init(|| None, one).collect()
         };
         #[cfg(not(feature = "rayon"))]
-        let members = inputs.iter().map(one).collect();
+        let members = {
+            let mut slot = None;
+            inputs.iter().map(|input| one(&mut slot, input)).collect()
+        };
         EnsembleResult { members }
     }
 
-    /// One member: a fresh integrator, the user's solve, a panic caught and
-    /// turned into that member's error.
+    /// One member: an integrator (fresh, or the one in `slot` when reusing),
+    /// the user's solve, a panic caught and turned into that member's error.
     fn member<'m, T, S, St, C, P, F>(
         &self,
+        slot: &mut Option<Integrator<'m, T, S, St, C>>,
         input: &P,
         solve: &F,
     ) -> Result<Solution<T, S>, SolveFailure<T, S>>
@@ -114,9 +138,17 @@ impl<M> Ensemble<M> {
     {
         // The closures are only borrowed (no state of theirs survives a
         // panic into another member), so asserting unwind safety is sound.
+        let reuse = self.reuse;
         let run = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            let mut integ = (self.make)();
-            solve(&mut integ, input)
+            if !reuse {
+                return solve(&mut (self.make)(), input);
+            }
+            // Taken out while in use: a panic leaves the slot empty, and the
+            // next member builds a new integrator.
+            let mut integ = slot.take().unwrap_or_else(&self.make);
+            let out = solve(&mut integ, input);
+            *slot = Some(integ);
+            out
         }));
         run.unwrap_or_else(|payload| {
             let message = if let Some(s) = payload.downcast_ref::<&str>() {

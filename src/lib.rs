@@ -43,14 +43,17 @@ pub mod detect;
 pub mod ensemble;
 pub mod error;
 pub mod event;
+#[cfg(feature = "lab")]
 pub mod gradient_flow;
 pub mod integrate;
 pub mod jacobian;
 pub mod linalg;
 pub mod method;
+#[cfg(feature = "lab")]
 pub mod minimize;
 pub mod monitor;
 pub mod norm;
+#[cfg(feature = "lab")]
 pub mod optim;
 pub mod options;
 pub mod problems;

@@ -2,10 +2,12 @@
 
 use crate::norm::Tolerance;
 use crate::Real;
+#[cfg(feature = "serde")]
 use serde::{Deserialize, Serialize};
 
 /// Which states the solution keeps.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "serde", derive(Serialize, Deserialize))]
 pub enum SaveMode<T> {
     /// The initial state and every accepted step (the default).
     EveryStep,
@@ -26,7 +28,8 @@ pub enum SaveMode<T> {
 /// let opts = Options::<f64>::default().rtol(1e-8).atol(1e-10).max_steps(10_000).save(SaveMode::FinalOnly);
 /// assert_eq!(opts.max_steps, 10_000);
 /// ```
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "serde", derive(Serialize, Deserialize))]
 pub struct Options<T> {
     /// Relative tolerance (> 0). Default 1e-6.
     pub rtol: Tolerance<T>,

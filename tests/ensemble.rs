@@ -31,10 +31,18 @@ fn same(a: &Solution<f64, V3>, b: &Solution<f64, V3>) {
 
 #[test]
 fn a_lorenz_sweep_equals_serial_solves_member_by_member() {
+    for reuse in [false, true] {
+        lorenz_sweep(reuse);
+    }
+}
+
+fn lorenz_sweep(reuse: bool) {
     let rhos: Vec<f64> = (0..64).map(|i| 0.5 + i as f64 * 0.75).collect();
-    let out = Ensemble::new(make).solve(&rhos, |integ, &rho| {
-        integ.solve(lorenz(rho), 0.0, 5.0, V3::from([1.0, 1.0, 1.0]))
-    });
+    let out = Ensemble::new(make)
+        .reuse_integrators(reuse)
+        .solve(&rhos, |integ, &rho| {
+            integ.solve(lorenz(rho), 0.0, 5.0, V3::from([1.0, 1.0, 1.0]))
+        });
     assert_eq!(out.len(), rhos.len());
     assert_eq!(out.failed(), 0);
     let mut nfev = 0;
@@ -77,25 +85,33 @@ fn initial_conditions_with_a_rosenbrock_method_match_the_exact_solution() {
 
 #[test]
 fn a_failing_or_panicking_member_does_not_lose_the_others() {
+    for reuse in [false, true] {
+        failing_members(reuse);
+    }
+}
+
+fn failing_members(reuse: bool) {
     // Member 1: invalid span; member 3: a step budget too small; member 5:
     // the right-hand side panics.
     let inputs: Vec<usize> = (0..8).collect();
-    let out = Ensemble::new(make).solve(&inputs, |integ, &i| {
-        let t_end = if i == 1 { f64::NAN } else { 2.0 };
-        integ.options_mut().max_steps = if i == 3 { 5 } else { 100_000 };
-        let rho = 28.0 + i as f64;
-        integ.solve(
-            move |t: f64, y: &V3, dy: &mut V3| {
-                if i == 5 && t > 0.5 {
-                    panic!("member {i} gave up at t > 0.5");
-                }
-                lorenz(rho)(t, y, dy)
-            },
-            0.0,
-            t_end,
-            V3::from([1.0, 1.0, 1.0]),
-        )
-    });
+    let out = Ensemble::new(make)
+        .reuse_integrators(reuse)
+        .solve(&inputs, |integ, &i| {
+            let t_end = if i == 1 { f64::NAN } else { 2.0 };
+            integ.options_mut().max_steps = if i == 3 { 5 } else { 100_000 };
+            let rho = 28.0 + i as f64;
+            integ.solve(
+                move |t: f64, y: &V3, dy: &mut V3| {
+                    if i == 5 && t > 0.5 {
+                        panic!("member {i} gave up at t > 0.5");
+                    }
+                    lorenz(rho)(t, y, dy)
+                },
+                0.0,
+                t_end,
+                V3::from([1.0, 1.0, 1.0]),
+            )
+        });
     assert_eq!(out.failed(), 3);
     let failed: Vec<usize> = out.failures().map(|(i, _)| i).collect();
     assert_eq!(failed, [1, 3, 5]);

@@ -108,6 +108,7 @@
 
 use crate::monitor::{AcceptedStep, AfterStep, Monitor};
 use crate::{Real, State, Status};
+#[cfg(feature = "serde")]
 use serde::{Deserialize, Serialize};
 use std::marker::PhantomData;
 
@@ -120,7 +121,8 @@ use std::marker::PhantomData;
 /// assert!(strict.enabled);
 /// assert!(!BlowUpConfig::off().enabled);
 /// ```
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "serde", derive(Serialize, Deserialize))]
 pub struct BlowUpConfig {
     /// Whether the detector runs. Default `true`.
     pub enabled: bool,
@@ -217,7 +219,8 @@ impl BlowUpConfig {
 }
 
 /// Which growth law the detector recognised.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(Serialize, Deserialize))]
 pub enum GrowthLaw {
     /// `|y| ~ C (t_s - t)^(-a)`, `a` = the exponent.
     Power,
@@ -227,7 +230,8 @@ pub enum GrowthLaw {
 
 /// What the blow-up detector found (also in
 /// [`Diagnostics::blowup`](crate::detect::Diagnostics::blowup)).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "serde", derive(Serialize, Deserialize))]
 pub struct BlowUpEstimate<T> {
     /// Estimated singular time `t_s`.
     pub t_singular: T,
@@ -258,14 +262,15 @@ pub struct BlowUpEstimate<T> {
     /// before the divergence and the detector reported [`Status::Unstable`]
     /// rather than [`Status::BlowUp`] (see the [module docs](self), "Blow-up
     /// or instability").
-    #[serde(default = "none")]
+    #[cfg_attr(feature = "serde", serde(default = "none"))]
     pub boundary_ratio: Option<T>,
     /// Time of the last of those steps at the boundary.
-    #[serde(default = "none")]
+    #[cfg_attr(feature = "serde", serde(default = "none"))]
     pub t_boundary: Option<T>,
 }
 
 /// Serde default of the optional fields (no `T: Default` bound).
+#[cfg(feature = "serde")]
 fn none<T>() -> Option<T> {
     None
 }

@@ -30,6 +30,7 @@
 
 use crate::monitor::{AcceptedStep, AfterStep, Monitor};
 use crate::{Real, State, Status};
+#[cfg(feature = "serde")]
 use serde::{Deserialize, Serialize};
 
 /// Settings of the stiffness detector.
@@ -40,7 +41,8 @@ use serde::{Deserialize, Serialize};
 /// assert_eq!(c.min_steps, 15);
 /// assert!(c.stop);
 /// ```
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "serde", derive(Serialize, Deserialize))]
 pub struct StiffnessConfig {
     /// Whether the detector runs. Default `true` (it only reports, unless
     /// [`stop`](StiffnessConfig::stop) is set).
@@ -98,7 +100,8 @@ impl StiffnessConfig {
 }
 
 /// One stretch of sustained stiffness.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "serde", derive(Serialize, Deserialize))]
 pub struct StiffEpisode<T> {
     /// Start of the first step of the run that led to the verdict.
     pub t_start: T,
@@ -118,7 +121,8 @@ pub struct StiffEpisode<T> {
 
 /// What the stiffness detector saw over a solve (in
 /// [`Diagnostics::stiffness`](crate::detect::Diagnostics::stiffness)).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "serde", derive(Serialize, Deserialize))]
 pub struct StiffnessReport<T> {
     /// The method's stability boundary `B` on the negative real axis.
     pub boundary: T,
