@@ -35,6 +35,11 @@
 //! States: `nalgebra` vectors (re-exported as [`nalgebra`]), arrays,
 //! scalars, `Vec<f64>`, `ndarray::Array1` (feature `ndarray`) and structs
 //! of named components ([`state_struct!`]); see [`State`].
+//!
+//! Features: `serde` (Serialize/Deserialize on options, results, errors)
+//! and `lab` (`gradient_flow`, `optim`, `minimize`) are on by default;
+//! `rayon` (parallel [`ensemble`]s) and `ndarray` (`Array1` states) are
+//! opt-in.
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
