@@ -554,7 +554,7 @@ where
         if let Progress::Moved { step } = progress {
             last_step = step;
         }
-        if criteria.record_every > 0 && iter % criteria.record_every == 0 {
+        if criteria.record_every > 0 && iter.is_multiple_of(criteria.record_every) {
             history.push(rec(iter, f, gnorm, last_step, obj.c));
         }
         status = if !f.is_finite() || !x.is_finite() || !g.is_finite() {

@@ -129,7 +129,7 @@ impl<T: Real, S: State<T>, A: Minimizer<T, S>, B: Minimizer<T, S>> Minimizer<T, 
             (Progress::Stalled(_), _) => true,
             (_, SwitchWhen::After(n)) => self.iter >= n,
             (_, SwitchWhen::Plateau { window, rel }) => {
-                if self.iter % window.max(1) == 0 {
+                if self.iter.is_multiple_of(window.max(1)) {
                     let flat = self.f_ref - *f <= rel * self.f_ref.abs().max(T::one());
                     self.f_ref = *f;
                     flat
