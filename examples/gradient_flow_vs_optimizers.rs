@@ -345,7 +345,7 @@ fn thin(v: &[(f64, f64)], n: usize) -> Vec<(f64, f64)> {
 fn thin_log(v: &[(f64, f64)]) -> Vec<(f64, f64)> {
     let mut out: Vec<(f64, f64)> = Vec::new();
     for p in v {
-        if out.last().map_or(true, |l| p.0 < 100.0 || p.0 >= 1.01 * l.0) {
+        if out.last().is_none_or(|l| p.0 < 100.0 || p.0 >= 1.01 * l.0) {
             out.push(*p);
         }
     }

@@ -36,7 +36,7 @@ impl<S: State<f64>> Monitor<f64, S> for Recorder<S> {
         "recorder"
     }
     fn accepted(&mut self, step: &mut AcceptedStep<'_, f64, S>) -> AfterStep<f64> {
-        if self.n % self.every == 0 {
+        if self.n.is_multiple_of(self.every) {
             let hl = step.stiffness.unwrap_or(f64::NAN);
             self.rows.push((step.t, step.h.abs(), hl, step.y.clone()));
         }
@@ -225,10 +225,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 bin = k;
             }
             if key(r).is_finite() {
-                if lo.map_or(true, |l| key(r) < key(l)) {
+                if lo.is_none_or(|l| key(r) < key(l)) {
                     lo = Some(r);
                 }
-                if hi.map_or(true, |h| key(r) > key(h)) {
+                if hi.is_none_or(|h| key(r) > key(h)) {
                     hi = Some(r);
                 }
             }

@@ -43,13 +43,15 @@
 use crate::detect::Builtin;
 use crate::event::Tracker;
 use crate::{Options, Stats};
+#[cfg(feature = "serde")]
 use serde::{Deserialize, Serialize};
 
 /// The saved state of one part of a solve (a stepper, a controller, a
 /// monitor): real numbers, counters, and nested parts (a composite stepper
 /// saves its engines there). What the fields mean is up to the part that
 /// wrote them; it reads them back in the same order.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
+#[cfg_attr(feature = "serde", derive(Serialize, Deserialize))]
 pub struct Saved<T> {
     /// Real numbers (stored stages, step sizes, error history).
     pub reals: Vec<T>,
@@ -126,11 +128,12 @@ impl<T: Copy> SavedReader<'_, T> {
 /// documentation](self)). Serialise it with any serde format; floating-point
 /// numbers must round-trip exactly for a bit-identical resume (JSON with
 /// `serde_json`'s `float_roundtrip` feature, or a binary format).
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(bound(
+#[derive(Debug, Clone)]
+#[cfg_attr(feature = "serde", derive(Serialize, Deserialize))]
+#[cfg_attr(feature = "serde", serde(bound(
     serialize = "T: Serialize, S: Serialize",
     deserialize = "T: Deserialize<'de>, S: Deserialize<'de>"
-))]
+)))]
 pub struct Checkpoint<T, S> {
     /// Format version of this record.
     pub version: u32,
@@ -163,7 +166,8 @@ pub struct Checkpoint<T, S> {
 
 /// The driver's own loop state (not public: read through [`Checkpoint`]'s
 /// fields and methods).
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone)]
+#[cfg_attr(feature = "serde", derive(Serialize, Deserialize))]
 pub(crate) struct DriverState<T> {
     pub(crate) rejected_last: bool,
     pub(crate) capped_by: Option<usize>,

@@ -13,6 +13,7 @@
 
 use crate::checkpoint::Saved;
 use crate::{Real, State, Stepper};
+#[cfg(feature = "serde")]
 use serde::{Deserialize, Serialize};
 
 /// The outcome of the error test.
@@ -91,7 +92,8 @@ pub trait StepController<T: Real> {
 /// let dop853 = Tuning::of::<SVector<f64, 2>, _>(&ExplicitRk::dop853());
 /// assert_eq!((dop853.beta, dop853.limits.min_factor, dop853.limits.max_factor), (0.0, 0.333, 6.0));
 /// ```
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq)]
+#[cfg_attr(feature = "serde", derive(Serialize, Deserialize))]
 pub struct Tuning<T> {
     /// The PI controller's `beta`.
     pub beta: T,
@@ -129,12 +131,14 @@ impl<T: Real> Default for Tuning<T> {
     }
 }
 
+#[cfg(feature = "serde")]
 fn dopri5_limits<T: Real>() -> Limits<T> {
     Limits::default()
 }
 
 /// Limits shared by the built-in controllers.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq)]
+#[cfg_attr(feature = "serde", derive(Serialize, Deserialize))]
 pub struct Limits<T> {
     /// Safety factor applied to every proposal (Hairer: 0.9).
     pub safety: T,
@@ -178,14 +182,15 @@ impl<T: Real> Limits<T> {
 
 /// The elementary (integral, "I") controller:
 /// `h_new = h * clamp(safety * err^(-1/k))`.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-#[serde(bound(serialize = "T: Real", deserialize = "T: Real"))]
+#[derive(Debug, Clone, Copy, PartialEq)]
+#[cfg_attr(feature = "serde", derive(Serialize, Deserialize))]
+#[cfg_attr(feature = "serde", serde(bound(serialize = "T: Real", deserialize = "T: Real")))]
 pub struct IController<T> {
     /// Safety and growth limits; `None` (the default): the method's tuned
     /// limits (see [`StepController::adopt_tuning`]).
     pub limits: Option<Limits<T>>,
     /// The method's limits, in force while `limits` is `None`.
-    #[serde(default = "dopri5_limits")]
+    #[cfg_attr(feature = "serde", serde(default = "dopri5_limits"))]
     tuned: Limits<T>,
 }
 
@@ -267,11 +272,15 @@ impl<T: Real> StepController<T> for IController<T> {
 /// assert_eq!(c.effective_limits().max_factor, 6.0); // the method's
 /// assert_eq!(mine.effective_limits().max_factor, 10.0); // yours
 /// ```
-#[derive(Debug, Clone, Copy, Serialize, Deserialize)]
-#[serde(
-    from = "PiState<T>",
-    into = "PiState<T>",
-    bound(serialize = "T: Real", deserialize = "T: Real")
+#[derive(Debug, Clone, Copy)]
+#[cfg_attr(feature = "serde", derive(Serialize, Deserialize))]
+#[cfg_attr(
+    feature = "serde",
+    serde(
+        from = "PiState<T>",
+        into = "PiState<T>",
+        bound(serialize = "T: Real", deserialize = "T: Real")
+    )
 )]
 pub struct PiController<T> {
     /// Hairer's `beta` (0.04 for DOPRI5, 0 for DOP853); `None`: the
@@ -299,6 +308,7 @@ pub struct PiController<T> {
 /// The serialised form of a [`PiController`] (the cache is recomputed).
 /// Controllers saved before the settings became optional read back with
 /// their values as explicit settings.
+#[cfg(feature = "serde")]
 #[derive(Serialize, Deserialize)]
 struct PiState<T> {
     beta: Option<T>,
@@ -310,10 +320,11 @@ struct PiState<T> {
     tuned: Option<Tuning<T>>,
     #[serde(default)]
     h_acc: Option<T>,
-    #[serde(default)]
+    #[cfg_attr(feature = "serde", serde(default))]
     err_acc: Option<T>,
 }
 
+#[cfg(feature = "serde")]
 impl<T: Real> From<PiState<T>> for PiController<T> {
     fn from(s: PiState<T>) -> Self {
         PiController {
@@ -329,6 +340,7 @@ impl<T: Real> From<PiState<T>> for PiController<T> {
     }
 }
 
+#[cfg(feature = "serde")]
 impl<T: Real> From<PiController<T>> for PiState<T> {
     fn from(c: PiController<T>) -> Self {
         PiState {
@@ -486,7 +498,8 @@ impl<T: Real> StepController<T> for PiController<T> {
 }
 
 /// How the PID controller limits its proposed ratio.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(Serialize, Deserialize))]
 pub enum Limiter {
     /// Hard clamp to `[min_factor, max_factor]` after the safety factor.
     Clamp,
@@ -509,8 +522,9 @@ pub enum Limiter {
 ///
 /// The limits, unless set with [`with_limits`](PidController::with_limits),
 /// are the method's ([`StepController::adopt_tuning`]).
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-#[serde(bound(serialize = "T: Real", deserialize = "T: Real"))]
+#[derive(Debug, Clone, Copy, PartialEq)]
+#[cfg_attr(feature = "serde", derive(Serialize, Deserialize))]
+#[cfg_attr(feature = "serde", serde(bound(serialize = "T: Real", deserialize = "T: Real")))]
 pub struct PidController<T> {
     /// `k beta_1, k beta_2, k beta_3` of the paper.
     pub b: [T; 3],
@@ -519,7 +533,7 @@ pub struct PidController<T> {
     /// Safety and growth limits; `None` (the default): the method's.
     pub limits: Option<Limits<T>>,
     /// The method's limits, in force while `limits` is `None`.
-    #[serde(default = "dopri5_limits")]
+    #[cfg_attr(feature = "serde", serde(default = "dopri5_limits"))]
     tuned: Limits<T>,
     /// Limiter of the proposed ratio.
     pub limiter: Limiter,

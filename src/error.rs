@@ -1,6 +1,7 @@
 //! Errors: what went wrong, where, and what to try.
 
 use crate::{Real, Solution, State};
+#[cfg(feature = "serde")]
 use serde::{Deserialize, Serialize};
 
 /// Why a solve failed. Every variant carries the place (`t`, `h`) where it
@@ -19,7 +20,8 @@ use serde::{Deserialize, Serialize};
 /// let back: SolveError = serde_json::from_str(&json).unwrap();
 /// assert_eq!(back.to_string(), e.to_string());
 /// ```
-#[derive(Debug, Clone, PartialEq, thiserror::Error, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[cfg_attr(feature = "serde", derive(Serialize, Deserialize))]
 #[non_exhaustive]
 pub enum SolveError {
     /// A component of the initial state is NaN or infinite.
@@ -28,7 +30,7 @@ pub enum SolveError {
         /// Index of the offending component.
         index: usize,
         /// Its value.
-        #[serde(with = "nonfinite_f64")]
+        #[cfg_attr(feature = "serde", serde(with = "nonfinite_f64"))]
         value: f64,
     },
     /// The start or end time is NaN or infinite.
@@ -37,7 +39,7 @@ pub enum SolveError {
         /// `"t0"` or `"t_end"`.
         which: String,
         /// The value given.
-        #[serde(with = "nonfinite_f64")]
+        #[cfg_attr(feature = "serde", serde(with = "nonfinite_f64"))]
         value: f64,
     },
     /// A tolerance is out of range (rtol must be > 0, atol >= 0, both finite).
@@ -48,7 +50,7 @@ pub enum SolveError {
         /// Component index (0 for a scalar tolerance).
         index: usize,
         /// The value given.
-        #[serde(with = "nonfinite_f64")]
+        #[cfg_attr(feature = "serde", serde(with = "nonfinite_f64"))]
         value: f64,
     },
     /// A per-component tolerance (or weight vector) has the wrong length.
@@ -69,7 +71,7 @@ pub enum SolveError {
         /// Option name.
         name: String,
         /// The value given.
-        #[serde(with = "nonfinite_f64")]
+        #[cfg_attr(feature = "serde", serde(with = "nonfinite_f64"))]
         value: f64,
         /// What would be valid.
         hint: String,
@@ -85,7 +87,7 @@ pub enum SolveError {
     #[error("the right-hand side returned a non-finite value (NaN, or an overflow) at the state at t = {t} (the initial point, or the last accepted state), where no step can start: check f near that state")]
     NonFiniteDerivative {
         /// Where.
-        #[serde(with = "nonfinite_f64")]
+        #[cfg_attr(feature = "serde", serde(with = "nonfinite_f64"))]
         t: f64,
     },
     /// A fixed-step solve produced a NaN or infinite state (it cannot retry
@@ -93,10 +95,10 @@ pub enum SolveError {
     #[error("the solution became non-finite at t = {t} with fixed step h = {h:e}: either the step is beyond the method's stability limit (reduce it or use adaptive stepping) or the right-hand side returns NaN/Inf beyond t (check its domain)")]
     NonFiniteSolution {
         /// Time of the last finite state.
-        #[serde(with = "nonfinite_f64")]
+        #[cfg_attr(feature = "serde", serde(with = "nonfinite_f64"))]
         t: f64,
         /// The fixed step.
-        #[serde(with = "nonfinite_f64")]
+        #[cfg_attr(feature = "serde", serde(with = "nonfinite_f64"))]
         h: f64,
     },
     /// The step size fell below the floor (16 ulp of t, or `h_min`), driven
@@ -106,20 +108,20 @@ pub enum SolveError {
     #[error("step size {h:e} at t = {t} is below the minimum {h_min:e}: the solution may have a singularity here, the problem may be stiff (use an implicit method such as Rosenbrock::rodas5p(), see docs/stiff.md), or the tolerances may be too tight for floating point")]
     StepSizeTooSmall {
         /// Time of the last accepted state.
-        #[serde(with = "nonfinite_f64")]
+        #[cfg_attr(feature = "serde", serde(with = "nonfinite_f64"))]
         t: f64,
         /// The step size that was too small.
-        #[serde(with = "nonfinite_f64")]
+        #[cfg_attr(feature = "serde", serde(with = "nonfinite_f64"))]
         h: f64,
         /// The floor in force.
-        #[serde(with = "nonfinite_f64")]
+        #[cfg_attr(feature = "serde", serde(with = "nonfinite_f64"))]
         h_min: f64,
     },
     /// More attempted steps than `max_steps`.
     #[error("reached max_steps = {max_steps} at t = {t}: raise Options::max_steps, loosen the tolerances, or check for stiffness")]
     TooManySteps {
         /// Time of the last accepted state.
-        #[serde(with = "nonfinite_f64")]
+        #[cfg_attr(feature = "serde", serde(with = "nonfinite_f64"))]
         t: f64,
         /// The limit.
         max_steps: usize,
@@ -131,10 +133,10 @@ pub enum SolveError {
     #[error("{count} consecutive rejected steps at t = {t} (last h = {h:e}, last reason: {reason}): the error estimate stays above tolerance; the problem may be stiff or non-smooth here, or max_consecutive_rejects is too low")]
     TooManyRejections {
         /// Time of the last accepted state.
-        #[serde(with = "nonfinite_f64")]
+        #[cfg_attr(feature = "serde", serde(with = "nonfinite_f64"))]
         t: f64,
         /// Last attempted step size.
-        #[serde(with = "nonfinite_f64")]
+        #[cfg_attr(feature = "serde", serde(with = "nonfinite_f64"))]
         h: f64,
         /// Number of consecutive rejections.
         count: usize,
@@ -146,7 +148,7 @@ pub enum SolveError {
     #[error("the {source_kind} Jacobian has a non-finite entry ({row}, {col}) at t = {t}: check df_{row}/dy_{col} (odestride::jacobian::check_jacobian compares an analytic Jacobian with finite differences), or whether f is defined near this state")]
     NonFiniteJacobian {
         /// Time of the current (last accepted) state.
-        #[serde(with = "nonfinite_f64")]
+        #[cfg_attr(feature = "serde", serde(with = "nonfinite_f64"))]
         t: f64,
         /// Row of the entry.
         row: usize,
@@ -163,6 +165,29 @@ pub enum SolveError {
         /// What was written.
         got: usize,
     },
+    /// The right-hand side (or its time derivative) left `dy` with a
+    /// different number of components than the state: possible with
+    /// run-time sized states (`Vec`, `DVector`, `ndarray::Array1`) when `f`
+    /// assigns a new vector instead of writing into the one it is given.
+    #[error("the right-hand side left dy with {got} components, but the state has {expected}: write into dy in place (dy[i] = ...) or assign a vector of the same length; for an ndarray state, keep dy contiguous")]
+    StateLength {
+        /// The state's number of components.
+        expected: usize,
+        /// The number of components written (0 for an array that is not
+        /// contiguous).
+        got: usize,
+    },
+    /// The initial state cannot be viewed as one slice of its components
+    /// (an `ndarray::Array1` with a stride other than 1).
+    #[error("the initial state is not contiguous in memory (an ndarray with a stride other than 1, e.g. from a stepped slice): pass a contiguous copy, a.as_standard_layout().into_owned()")]
+    StateLayout,
+    /// A member of an [`Ensemble`](crate::ensemble::Ensemble) panicked (in
+    /// its right-hand side, say); the other members are unaffected.
+    #[error("this ensemble member panicked: {message}")]
+    MemberPanicked {
+        /// The panic's message.
+        message: String,
+    },
     /// The recent consecutive attempts were rejected mostly because the
     /// candidate (or its error estimate) was NaN or infinite: the step size
     /// was driven to its floor or the rejection limit by non-finite values,
@@ -170,10 +195,10 @@ pub enum SolveError {
     #[error("{rejections} consecutive attempts from t = {t} (down to h = {h:e}) gave NaN or infinite values ({nonfinite} of them): the right-hand side is probably undefined (NaN) or overflows just beyond t = {t}; check its domain there")]
     NonFiniteRejections {
         /// Time of the last accepted state.
-        #[serde(with = "nonfinite_f64")]
+        #[cfg_attr(feature = "serde", serde(with = "nonfinite_f64"))]
         t: f64,
         /// Last attempted step size.
-        #[serde(with = "nonfinite_f64")]
+        #[cfg_attr(feature = "serde", serde(with = "nonfinite_f64"))]
         h: f64,
         /// Consecutive rejections since the last accepted step.
         rejections: usize,
@@ -185,10 +210,10 @@ pub enum SolveError {
     #[error("monitor `{monitor}` vetoed {vetoes} of the last {rejections} consecutive attempts from t = {t} (down to h = {h:e}), last reason: {reason}; shrinking the step does not satisfy it: check the monitor's condition or budget")]
     Vetoed {
         /// Time of the last accepted state.
-        #[serde(with = "nonfinite_f64")]
+        #[cfg_attr(feature = "serde", serde(with = "nonfinite_f64"))]
         t: f64,
         /// Last attempted step size.
-        #[serde(with = "nonfinite_f64")]
+        #[cfg_attr(feature = "serde", serde(with = "nonfinite_f64"))]
         h: f64,
         /// Consecutive rejections since the last accepted step.
         rejections: usize,
@@ -204,10 +229,10 @@ pub enum SolveError {
     #[error("monitor `{monitor}` vetoed the fixed step h = {h:e} at t = {t} ({reason}): a fixed-step solve cannot retry with a smaller step; use adaptive stepping or a smaller fixed_step")]
     FixedStepVetoed {
         /// Time of the last accepted state.
-        #[serde(with = "nonfinite_f64")]
+        #[cfg_attr(feature = "serde", serde(with = "nonfinite_f64"))]
         t: f64,
         /// The fixed step.
-        #[serde(with = "nonfinite_f64")]
+        #[cfg_attr(feature = "serde", serde(with = "nonfinite_f64"))]
         h: f64,
         /// Name of the monitor.
         monitor: String,
@@ -224,7 +249,7 @@ pub enum SolveError {
         /// Name of the monitor.
         monitor: String,
         /// Time of the step.
-        #[serde(with = "nonfinite_f64")]
+        #[cfg_attr(feature = "serde", serde(with = "nonfinite_f64"))]
         t: f64,
         /// What it did.
         problem: String,
@@ -235,12 +260,12 @@ pub enum SolveError {
         /// Index of the event (in the order events were added).
         index: usize,
         /// Time of the root where the action ran.
-        #[serde(with = "nonfinite_f64")]
+        #[cfg_attr(feature = "serde", serde(with = "nonfinite_f64"))]
         t: f64,
         /// The first non-finite component.
         component: usize,
         /// Its value.
-        #[serde(with = "nonfinite_f64")]
+        #[cfg_attr(feature = "serde", serde(with = "nonfinite_f64"))]
         value: f64,
     },
     /// A stop time or a state given to a running solve (the stepping
@@ -264,10 +289,10 @@ pub enum SolveError {
         /// Index of the event (in the order events were added).
         index: usize,
         /// Where.
-        #[serde(with = "nonfinite_f64")]
+        #[cfg_attr(feature = "serde", serde(with = "nonfinite_f64"))]
         t: f64,
         /// The value returned.
-        #[serde(with = "nonfinite_f64")]
+        #[cfg_attr(feature = "serde", serde(with = "nonfinite_f64"))]
         value: f64,
     },
     /// The step-size controller proposed an unusable step: not finite, zero,
@@ -276,18 +301,18 @@ pub enum SolveError {
     #[error("the step-size controller proposed h = {proposed:e} after a {outcome} step h = {h:e} (error {err:e}) at t = {t}: a controller must propose a finite, non-zero step in the direction of integration, smaller than a rejected one; check its parameters (Limits: 0 < min_factor < 1 <= max_factor, 0 < safety <= 1)")]
     BadStepProposal {
         /// Time of the last accepted state.
-        #[serde(with = "nonfinite_f64")]
+        #[cfg_attr(feature = "serde", serde(with = "nonfinite_f64"))]
         t: f64,
         /// The attempted step.
-        #[serde(with = "nonfinite_f64")]
+        #[cfg_attr(feature = "serde", serde(with = "nonfinite_f64"))]
         h: f64,
         /// Its scaled error.
-        #[serde(with = "nonfinite_f64")]
+        #[cfg_attr(feature = "serde", serde(with = "nonfinite_f64"))]
         err: f64,
         /// `"accepted"` or `"rejected"`.
         outcome: String,
         /// The proposed step.
-        #[serde(with = "nonfinite_f64")]
+        #[cfg_attr(feature = "serde", serde(with = "nonfinite_f64"))]
         proposed: f64,
     },
 }
@@ -296,6 +321,7 @@ pub enum SolveError {
 /// numbers, the others the strings `"NaN"`, `"inf"` and `"-inf"` (JSON has no
 /// number for them; `serde_json` would write `null` and fail to read it
 /// back). Reading also accepts `null` as NaN.
+#[cfg(feature = "serde")]
 pub(crate) mod nonfinite_f64 {
     use serde::de::{self, Visitor};
     use serde::{Deserializer, Serializer};

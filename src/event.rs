@@ -52,6 +52,7 @@
 //!   never as two.
 
 use crate::{EventRecord, Real, SolveError, State};
+#[cfg(feature = "serde")]
 use serde::{Deserialize, Serialize};
 
 /// Which sign changes of `g` an event reports (along the direction of
@@ -315,8 +316,9 @@ fn finite_or_err<T: Real>(index: usize, t: T, g: T) -> Result<T, SolveError> {
 /// Per-solve event state: the reference sign of every event, its value at
 /// the current point, a zero sample waiting for the next sign, and a
 /// reusable buffer of roots found in one step.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(bound(serialize = "T: Serialize", deserialize = "T: Deserialize<'de>"))]
+#[derive(Debug, Clone)]
+#[cfg_attr(feature = "serde", derive(Serialize, Deserialize))]
+#[cfg_attr(feature = "serde", serde(bound(serialize = "T: Serialize", deserialize = "T: Deserialize<'de>")))]
 pub(crate) struct Tracker<T> {
     sign: Vec<i8>,
     g_prev: Vec<T>,
@@ -324,7 +326,7 @@ pub(crate) struct Tracker<T> {
     /// exactly 0 after a non-zero reference sign, until the next non-zero
     /// sample tells a crossing (fires there) from a touch (does not).
     pending: Vec<Option<T>>,
-    #[serde(skip)]
+    #[cfg_attr(feature = "serde", serde(skip))]
     found: Vec<(T, usize)>,
     /// Occurrences of every event so far.
     pub(crate) counts: Vec<usize>,

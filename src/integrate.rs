@@ -433,6 +433,9 @@ fn validate<T: Real, S: State<T>>(o: &Options<T>, t0: T, t_end: T, y0: &S) -> Re
             });
         }
     }
+    if !y0.is_contiguous() {
+        return Err(SolveError::StateLayout);
+    }
     if let Some((index, v)) = y0.as_slice().iter().enumerate().find(|(_, v)| !v.is_finite()) {
         return Err(SolveError::NonFiniteInitialState { index, value: f(*v) });
     }

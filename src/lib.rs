@@ -39,7 +39,17 @@
 //! [`stepper`] (one attempted step), [`controller`] (step-size control),
 //! [`monitor`] (vetoes, projections, stops), [`detect`] (blow-up and
 //! stiffness detection), [`integrate`] (the driver
-//! loop), [`solution`] (results and dense output), [`error`].
+//! loop), [`solution`] (results and dense output), [`error`],
+//! [`ensemble`] (many members in parallel, feature `rayon`).
+//!
+//! States: `nalgebra` vectors (re-exported as [`nalgebra`]), arrays,
+//! scalars, `Vec<f64>`, `ndarray::Array1` (feature `ndarray`) and structs
+//! of named components ([`state_struct!`]); see [`State`].
+//!
+//! Features: `serde` (Serialize/Deserialize on options, results, errors)
+//! and `lab` (`gradient_flow`, `optim`, `minimize`) are on by default;
+//! `rayon` (parallel [`ensemble`]s) and `ndarray` (`Array1` states) are
+//! opt-in.
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
@@ -51,16 +61,20 @@ pub struct ReadmeDoctests;
 pub mod checkpoint;
 pub mod controller;
 pub mod detect;
+pub mod ensemble;
 pub mod error;
 pub mod event;
+#[cfg(feature = "lab")]
 pub mod gradient_flow;
 pub mod integrate;
 pub mod jacobian;
 pub mod linalg;
 pub mod method;
+#[cfg(feature = "lab")]
 pub mod minimize;
 pub mod monitor;
 pub mod norm;
+#[cfg(feature = "lab")]
 pub mod optim;
 pub mod options;
 pub mod problems;
@@ -72,8 +86,14 @@ pub mod stepping;
 pub mod system;
 pub mod tableau;
 
+/// The `nalgebra` this crate is built with (`SVector`, `DVector`, `SMatrix`,
+/// ...): use `odestride::nalgebra` and there is no second version to keep
+/// in step with ours.
+pub use nalgebra;
+
 pub use controller::{IController, PiController, PidController, StepController};
 pub use detect::{BlowUpConfig, Diagnostics, StiffnessConfig};
+pub use ensemble::{Ensemble, EnsembleResult};
 pub use error::{SolveError, SolveFailure};
 pub use event::{Direction, Event};
 pub use integrate::Integrator;

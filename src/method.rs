@@ -24,73 +24,75 @@ use crate::tableau::{self, RosenbrockTableau, Tableau};
 use crate::{ErrorNorm, ExplicitRk, Real, Rosenbrock, State, Stepper, System};
 use core::fmt;
 use core::str::FromStr;
+#[cfg(feature = "serde")]
 use serde::{Deserialize, Serialize};
 
 /// Every built-in method, by name.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(Serialize, Deserialize))]
 #[non_exhaustive]
 pub enum Method {
     /// Explicit Euler, order 1 (fixed step only).
-    #[serde(rename = "euler")]
+    #[cfg_attr(feature = "serde", serde(rename = "euler"))]
     Euler,
     /// Explicit midpoint rule, order 2 (fixed step only).
-    #[serde(rename = "midpoint")]
+    #[cfg_attr(feature = "serde", serde(rename = "midpoint"))]
     Midpoint,
     /// Heun's method, order 2 (fixed step only).
-    #[serde(rename = "heun")]
+    #[cfg_attr(feature = "serde", serde(rename = "heun"))]
     Heun,
     /// Classic Runge–Kutta, order 4 (fixed step only).
-    #[serde(rename = "rk4")]
+    #[cfg_attr(feature = "serde", serde(rename = "rk4"))]
     Rk4,
     /// Bogacki–Shampine 3(2).
-    #[serde(rename = "bs3")]
+    #[cfg_attr(feature = "serde", serde(rename = "bs3"))]
     Bs3,
     /// Runge–Kutta–Fehlberg 4(5).
-    #[serde(rename = "rkf45")]
+    #[cfg_attr(feature = "serde", serde(rename = "rkf45"))]
     Rkf45,
     /// Cash–Karp 5(4).
-    #[serde(rename = "cash-karp")]
+    #[cfg_attr(feature = "serde", serde(rename = "cash-karp"))]
     CashKarp,
     /// Dormand–Prince 5(4) (DOPRI5, ode45).
-    #[serde(rename = "dp5")]
+    #[cfg_attr(feature = "serde", serde(rename = "dp5"))]
     Dp5,
     /// Tsitouras 5(4).
-    #[serde(rename = "tsit5")]
+    #[cfg_attr(feature = "serde", serde(rename = "tsit5"))]
     Tsit5,
     /// Verner 6(5), "most efficient".
-    #[serde(rename = "vern6")]
+    #[cfg_attr(feature = "serde", serde(rename = "vern6"))]
     Vern6,
     /// Verner 7(6), "most efficient".
-    #[serde(rename = "vern7")]
+    #[cfg_attr(feature = "serde", serde(rename = "vern7"))]
     Vern7,
     /// Dormand–Prince 8(5,3), Hairer's DOP853.
-    #[serde(rename = "dop853")]
+    #[cfg_attr(feature = "serde", serde(rename = "dop853"))]
     Dop853,
     /// Verner 9(8), "most efficient".
-    #[serde(rename = "vern9")]
+    #[cfg_attr(feature = "serde", serde(rename = "vern9"))]
     Vern9,
     /// Explicit Euler with step doubling.
-    #[serde(rename = "euler-doubling")]
+    #[cfg_attr(feature = "serde", serde(rename = "euler-doubling"))]
     EulerDoubling,
     /// Heun's method with step doubling.
-    #[serde(rename = "heun-doubling")]
+    #[cfg_attr(feature = "serde", serde(rename = "heun-doubling"))]
     HeunDoubling,
     /// Classic RK4 with step doubling (returns the two-half-step value, order 4).
-    #[serde(rename = "rk4-doubling")]
+    #[cfg_attr(feature = "serde", serde(rename = "rk4-doubling"))]
     Rk4Doubling,
     /// Classic RK4 with step doubling and local (Richardson) extrapolation, order 5.
-    #[serde(rename = "rk4-richardson")]
+    #[cfg_attr(feature = "serde", serde(rename = "rk4-richardson"))]
     Rk4Richardson,
     /// Rosenbrock23 (Shampine–Reichelt, ode23s), order 2(3), L-stable: stiff
     /// problems at loose tolerances.
-    #[serde(rename = "rosenbrock23")]
+    #[cfg_attr(feature = "serde", serde(rename = "rosenbrock23"))]
     Rosenbrock23,
     /// Rodas4 (Hairer–Wanner), order 4(3), stiffly accurate: stiff problems.
-    #[serde(rename = "rodas4")]
+    #[cfg_attr(feature = "serde", serde(rename = "rodas4"))]
     Rodas4,
     /// Rodas5P (Steinebach 2023), order 5(4), stiffly accurate: stiff
     /// problems, the default implicit choice.
-    #[serde(rename = "rodas5p")]
+    #[cfg_attr(feature = "serde", serde(rename = "rodas5p"))]
     Rodas5p,
     /// The default: an explicit pair chosen by tolerance (DP5, or DOP853
     /// below rtol 1e-7) that switches to Rodas5P while the problem is stiff
@@ -114,7 +116,7 @@ pub enum Method {
     /// let r = sol.diagnostics.switching.as_ref().unwrap();
     /// assert_eq!((sol.method.as_str(), r.switches.len()), ("Auto(DOP853+Rodas5P)", 0));
     /// ```
-    #[serde(rename = "auto")]
+    #[cfg_attr(feature = "serde", serde(rename = "auto"))]
     Auto,
 }
 

@@ -26,10 +26,12 @@
 //! [`ErrorNorm::rms_scaled_by_y0`].)
 
 use crate::Real;
+#[cfg(feature = "serde")]
 use serde::{Deserialize, Serialize};
 
 /// A tolerance: one value for every component, or one per component.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "serde", derive(Serialize, Deserialize))]
 pub enum Tolerance<T> {
     /// The same tolerance for every component.
     Scalar(T),

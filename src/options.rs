@@ -2,10 +2,12 @@
 
 use crate::norm::Tolerance;
 use crate::Real;
+#[cfg(feature = "serde")]
 use serde::{Deserialize, Serialize};
 
 /// Which states the solution keeps.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "serde", derive(Serialize, Deserialize))]
 pub enum SaveMode<T> {
     /// The initial state and every accepted step (the default).
     EveryStep,
@@ -32,7 +34,8 @@ pub enum SaveMode<T> {
 /// Given to [`Integrator::options`](crate::Integrator::options), they are
 /// the base that the integrator's own setters (`tol`, `dense`, `save_at`,
 /// ...) are applied on, before or after that call.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "serde", derive(Serialize, Deserialize))]
 pub struct Options<T> {
     /// Relative tolerance (> 0). Default 1e-6.
     pub rtol: Tolerance<T>,
@@ -77,17 +80,18 @@ pub struct Options<T> {
     /// ([`Status::OutOfBudget`](crate::Status::OutOfBudget), with the
     /// solution so far). Default: none. Unlike [`max_steps`](Options::max_steps),
     /// which is a failure, this is a planned stop.
-    #[serde(default)]
+    #[cfg_attr(feature = "serde", serde(default))]
     pub step_budget: Option<usize>,
     /// End the solve cleanly once this much wall-clock time has passed
     /// (checked after every accepted step; the clock starts when the solve
     /// starts, or resumes). Default: none.
-    #[serde(default)]
+    #[cfg_attr(feature = "serde", serde(default))]
     pub wall_time: Option<std::time::Duration>,
 }
 
 /// A budget that ended a solve ([`Status::OutOfBudget`](crate::Status::OutOfBudget)).
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq)]
+#[cfg_attr(feature = "serde", derive(Serialize, Deserialize))]
 pub enum Budget {
     /// [`Options::step_budget`] accepted steps were taken.
     Steps(usize),

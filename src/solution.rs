@@ -2,11 +2,13 @@
 
 use crate::detect::Diagnostics;
 use crate::{Real, State};
+#[cfg(feature = "serde")]
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 /// Counters of one solve.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
+#[cfg_attr(feature = "serde", derive(Serialize, Deserialize))]
 pub struct Stats {
     /// Right-hand-side evaluations (every call: stages, initial step,
     /// dense-output stages, recomputations after a projection).
@@ -26,31 +28,31 @@ pub struct Stats {
     pub vetoes: BTreeMap<String, usize>,
     /// Evaluations of event functions (step ends, interior samples, root
     /// finding).
-    #[serde(default)]
+    #[cfg_attr(feature = "serde", serde(default))]
     pub ngev: usize,
     /// Jacobian evaluations of an implicit method (analytic or by finite
     /// differences).
-    #[serde(default)]
+    #[cfg_attr(feature = "serde", serde(default))]
     pub njev: usize,
     /// The part of [`nfev`](Stats::nfev) spent on finite differences
     /// (Jacobian columns and `df/dt`).
-    #[serde(default)]
+    #[cfg_attr(feature = "serde", serde(default))]
     pub nfev_jac: usize,
     /// LU factorisations of the iteration matrix (one per attempted step of
     /// a Rosenbrock method).
-    #[serde(default)]
+    #[cfg_attr(feature = "serde", serde(default))]
     pub nlu: usize,
     /// Linear solves with those factors (one per stage).
-    #[serde(default)]
+    #[cfg_attr(feature = "serde", serde(default))]
     pub nsolve: usize,
     /// Steps rejected because the iteration matrix of an implicit method was
     /// singular.
-    #[serde(default)]
+    #[cfg_attr(feature = "serde", serde(default))]
     pub nreject_singular: usize,
     /// The first step size tried.
     pub h_initial: f64,
     /// Smallest accepted step magnitude.
-    #[serde(with = "crate::error::nonfinite_f64")]
+    #[cfg_attr(feature = "serde", serde(with = "crate::error::nonfinite_f64"))]
     pub h_min_accepted: f64,
     /// Largest accepted step magnitude.
     pub h_max_accepted: f64,
@@ -64,7 +66,8 @@ impl Stats {
 }
 
 /// How a solve ended.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "serde", derive(Serialize, Deserialize))]
 #[non_exhaustive]
 pub enum Status<T> {
     /// Reached `t_end`.
@@ -154,7 +157,8 @@ pub enum Status<T> {
 }
 
 /// One step's interpolant: `y(t0 + theta h) = sum_m coeffs[m] theta^m`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "serde", derive(Serialize, Deserialize))]
 pub struct Segment<T, S> {
     /// Start of the step.
     pub t0: T,
@@ -166,7 +170,8 @@ pub struct Segment<T, S> {
 }
 
 /// The piecewise-polynomial dense output of a whole solve.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "serde", derive(Serialize, Deserialize))]
 pub struct DenseOutput<T, S> {
     /// One segment per accepted step, in the order of integration.
     pub segments: Vec<Segment<T, S>>,
@@ -302,7 +307,8 @@ pub enum QueryError {
 }
 
 /// A located event.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "serde", derive(Serialize, Deserialize))]
 pub struct EventRecord<T, S> {
     /// Index of the event function (in the order they were added).
     pub index: usize,
@@ -313,7 +319,8 @@ pub struct EventRecord<T, S> {
 }
 
 /// The result of a solve.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "serde", derive(Serialize, Deserialize))]
 pub struct Solution<T, S> {
     /// Saved times (see [`SaveMode`](crate::SaveMode)).
     pub t: Vec<T>,
@@ -336,7 +343,7 @@ pub struct Solution<T, S> {
     /// Name of the method that produced this solution.
     pub method: String,
     /// Findings of the built-in detectors (stiffness report, blow-up estimate).
-    #[serde(default)]
+    #[cfg_attr(feature = "serde", serde(default))]
     pub diagnostics: Diagnostics<T>,
 }
 

@@ -15,7 +15,10 @@ use nalgebra::{DMatrix, DVector, SMatrix, SVector};
 /// slice of [`Real`] components.
 ///
 /// Implemented for `nalgebra::SVector<T, N>`, `nalgebra::DVector<T>`,
-/// `[T; N]` and the plain scalars `f32` and `f64`.
+/// `Vec<T>`, `[T; N]`, the plain scalars `f32` and `f64`, and (feature
+/// `ndarray`) `ndarray::Array1<T>`. A struct of named `f64` components gets
+/// an implementation from [`state_struct!`](crate::state_struct). Which to
+/// choose: `docs/state-types.md`.
 ///
 /// A state also names its [`Matrix`](State::Matrix) type: the storage of an
 /// `n × n` Jacobian of a right-hand side on this state (`SMatrix<T, N, N>` for
@@ -48,6 +51,15 @@ pub trait State<T: Real>: Clone + core::fmt::Debug {
     fn is_finite(&self) -> bool {
         // A fold without early exit vectorises (the common case is finite).
         self.as_slice().iter().fold(true, |ok, v| ok & v.is_finite())
+    }
+    /// `false` when the value cannot be viewed as one slice of its
+    /// components in order (an `ndarray::Array1` with a stride other than
+    /// 1, whose [`as_slice`](State::as_slice) is then empty). `solve` rejects
+    /// such an initial state with
+    /// [`SolveError::StateLayout`](crate::SolveError::StateLayout). Every
+    /// other state type is always contiguous (the default).
+    fn is_contiguous(&self) -> bool {
+        true
     }
 }
 
@@ -84,6 +96,61 @@ impl<T: Real> State<T> for DVector<T> {
     }
     fn zeros_like(&self) -> Self {
         DVector::<T>::from_element(self.len(), T::zero())
+    }
+}
+
+/// A heap state whose length is chosen at run time, like `DVector<T>` (its
+/// Jacobian is a `DMatrix<T>`). A right-hand side that changes the length of
+/// `dy` ends the solve with
+/// [`SolveError::StateLength`](crate::SolveError::StateLength).
+impl<T: Real> State<T> for Vec<T> {
+    type Matrix = DMatrix<T>;
+    fn matrix_like(&self) -> Self::Matrix {
+        DMatrix::<T>::from_element(self.len(), self.len(), T::zero())
+    }
+    #[inline(always)]
+    fn as_slice(&self) -> &[T] {
+        self
+    }
+    #[inline(always)]
+    fn as_mut_slice(&mut self) -> &mut [T] {
+        self
+    }
+    fn zeros_like(&self) -> Self {
+        vec![T::zero(); self.len()]
+    }
+}
+
+/// `ndarray`'s owned one-dimensional array (feature `ndarray`); its
+/// Jacobian is a `DMatrix<T>`. An array with a stride other than 1 (e.g.
+/// `a.slice_move(s![..;2])`) has no slice view: `solve` rejects it as an
+/// initial state ([`SolveError::StateLayout`](crate::SolveError::StateLayout));
+/// `a.as_standard_layout().into_owned()` makes a contiguous copy.
+#[cfg(feature = "ndarray")]
+impl<T: Real> State<T> for ndarray::Array1<T> {
+    type Matrix = DMatrix<T>;
+    fn matrix_like(&self) -> Self::Matrix {
+        DMatrix::<T>::from_element(self.len(), self.len(), T::zero())
+    }
+    #[inline(always)]
+    fn as_slice(&self) -> &[T] {
+        // Empty for a non-contiguous array: `solve` rejects such an initial
+        // state, and a right-hand side that writes one is caught by its
+        // length (`SolveError::StateLength`), so no index goes out of range.
+        let a: &ndarray::ArrayRef1<T> = self;
+        a.as_slice().unwrap_or(&[])
+    }
+    #[inline(always)]
+    fn as_mut_slice(&mut self) -> &mut [T] {
+        let a: &mut ndarray::ArrayRef1<T> = self;
+        a.as_slice_mut().unwrap_or(&mut [])
+    }
+    fn zeros_like(&self) -> Self {
+        ndarray::Array1::from_elem(self.len(), T::zero())
+    }
+    fn is_contiguous(&self) -> bool {
+        let a: &ndarray::ArrayRef1<T> = self;
+        a.as_slice().is_some()
     }
 }
 
@@ -284,4 +351,161 @@ pub(crate) fn lincomb_row<T: Real, S: State<T>>(
         }
         out[i] = a0;
     }
+}
+
+/// Declares a state type with named `f64` components and implements
+/// [`State<f64>`] for it, without `unsafe` and without a proc-macro
+/// dependency.
+///
+/// ```
+/// use odestride::{ExplicitRk, Integrator};
+///
+/// odestride::state_struct! {
+///     /// A pendulum: angle and angular velocity.
+///     pub struct Pendulum {
+///         /// Angle from the vertical (rad).
+///         theta,
+///         /// Angular velocity (rad/s).
+///         omega,
+///     }
+/// }
+///
+/// let f = |_t: f64, y: &Pendulum, dy: &mut Pendulum| {
+///     *dy = Pendulum::new(y.omega(), -y.theta().sin());
+/// };
+/// let sol = Integrator::new(ExplicitRk::dopri5())
+///     .tol(1e-10)
+///     .solve(f, 0.0, 1.0, Pendulum::new(0.1, 0.0))
+///     .unwrap();
+/// let end = sol.last_state();
+/// assert!(end.theta() < 0.1 && end.omega() < 0.0);
+/// assert_eq!(Pendulum::FIELDS, ["theta", "omega"]);
+/// ```
+///
+/// What it generates for `struct Name { a, b, ... }` (`N` components):
+///
+/// - the struct, `Clone + Copy + PartialEq + Default + Debug` (`Debug`
+///   prints the names), storing its components as `[f64; N]` in declaration
+///   order, which is what lets the engine see it as a slice with no
+///   `unsafe`;
+/// - `Name::new(a, b, ...)` (arguments in declaration order, named after
+///   the fields), a getter `a()` per field (the field's doc comment becomes
+///   the getter's), `Name::FIELDS` (the names), `Name::DIM` (`N`),
+///   `to_array`/`From<[f64; N]>`, and `Index`/`IndexMut` by component
+///   number;
+/// - `State<f64>` with `Matrix = SMatrix<f64, N, N>`: a stack state, no
+///   allocation per step, and Rosenbrock methods work on it (a Jacobian
+///   entry `(i, j)` is `df_i/dy_j` in declaration order).
+///
+/// Why a declarative macro and not a derive on a struct with `f64` fields:
+/// `docs/state-types.md`. In short, the engine works on slices of
+/// components, and a struct of separate fields can be viewed as a slice
+/// only with `unsafe` (or a casting crate); an array with named getters
+/// can, and a `macro_rules!` macro costs users no extra crate to compile.
+#[macro_export]
+macro_rules! state_struct {
+    (
+        $(#[$attr:meta])*
+        $vis:vis struct $name:ident {
+            $($(#[$fattr:meta])* $field:ident),+ $(,)?
+        }
+    ) => {
+        $(#[$attr])*
+        #[derive(Clone, Copy, PartialEq)]
+        $vis struct $name {
+            c: [f64; [$(stringify!($field)),+].len()],
+        }
+
+        impl $name {
+            /// The field names, in declaration (component) order.
+            $vis const FIELDS: &'static [&'static str] = &[$(stringify!($field)),+];
+            /// The number of components.
+            $vis const DIM: usize = [$(stringify!($field)),+].len();
+
+            /// A state from its components, in declaration order.
+            #[allow(clippy::too_many_arguments)]
+            #[inline(always)]
+            $vis const fn new($($field: f64),+) -> Self {
+                $name { c: [$($field),+] }
+            }
+
+            /// The components as an array, in declaration order.
+            #[inline(always)]
+            $vis const fn to_array(self) -> [f64; [$(stringify!($field)),+].len()] {
+                self.c
+            }
+        }
+
+        $crate::state_struct!(@getters $name, [$vis], 0usize; $($(#[$fattr])* $field,)+);
+
+        impl ::core::default::Default for $name {
+            fn default() -> Self {
+                $name { c: [0.0; [$(stringify!($field)),+].len()] }
+            }
+        }
+
+        impl ::core::fmt::Debug for $name {
+            fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+                f.debug_struct(stringify!($name))
+                    $(.field(stringify!($field), &self.$field()))+
+                    .finish()
+            }
+        }
+
+        impl ::core::convert::From<[f64; [$(stringify!($field)),+].len()]> for $name {
+            #[inline(always)]
+            fn from(c: [f64; [$(stringify!($field)),+].len()]) -> Self {
+                $name { c }
+            }
+        }
+
+        impl ::core::ops::Index<usize> for $name {
+            type Output = f64;
+            #[inline(always)]
+            fn index(&self, i: usize) -> &f64 {
+                &self.c[i]
+            }
+        }
+
+        impl ::core::ops::IndexMut<usize> for $name {
+            #[inline(always)]
+            fn index_mut(&mut self, i: usize) -> &mut f64 {
+                &mut self.c[i]
+            }
+        }
+
+        impl $crate::State<f64> for $name {
+            type Matrix = $crate::nalgebra::SMatrix<
+                f64,
+                { [$(stringify!($field)),+].len() },
+                { [$(stringify!($field)),+].len() },
+            >;
+            fn matrix_like(&self) -> Self::Matrix {
+                <Self::Matrix>::zeros()
+            }
+            #[inline(always)]
+            fn as_slice(&self) -> &[f64] {
+                &self.c
+            }
+            #[inline(always)]
+            fn as_mut_slice(&mut self) -> &mut [f64] {
+                &mut self.c
+            }
+            fn zeros_like(&self) -> Self {
+                <Self as ::core::default::Default>::default()
+            }
+        }
+    };
+    (@getters $name:ident, [$vis:vis], $i:expr; ) => {};
+    (@getters $name:ident, [$vis:vis], $i:expr; $(#[$fattr:meta])* $field:ident, $($rest:tt)*) => {
+        impl $name {
+            #[doc = concat!("The `", stringify!($field), "` component.")]
+            $(#[$fattr])*
+            #[inline(always)]
+            $vis const fn $field(&self) -> f64 {
+                self.c[$i]
+            }
+        }
+        $crate::state_struct!(@getters $name, [$vis], $i + 1usize; $($rest)*);
+    };
 }

@@ -106,6 +106,9 @@ pub struct Solver<'a, 'm, T: Real, S: State<T>, St, C, F> {
     observer: Option<&'a mut (dyn FnMut(&StepInfo<T>) + Send + 'm)>,
     f: F,
     nfev: usize,
+    /// A right-hand side that resized `dy` (run-time sized states): the
+    /// counted wrapper replaced its output by NaN and recorded the sizes.
+    length_error: Option<(usize, usize)>,
     /// Set when the solve is over.
     outcome: Option<Result<Status<T>, SolveError>>,
 }
@@ -141,6 +144,7 @@ impl<'a, 'm, T: Real, S: State<T>, St: Stepper<T, S>, C: StepController<T>, F: S
             observer,
             f,
             nfev,
+            length_error: None,
             outcome: None,
         }
     }
@@ -150,12 +154,25 @@ impl<'a, 'm, T: Real, S: State<T>, St: Stepper<T, S>, C: StepController<T>, F: S
         let mut sys = Counted::new(&mut self.f);
         let out = body(&mut sys, &mut self.run, &mut self.parts);
         self.nfev += sys.count();
+        if self.length_error.is_none() {
+            self.length_error = sys.length_error();
+        }
         out
+    }
+
+    /// A resized `dy` ends the solve whatever happened after it (its output
+    /// was NaN).
+    fn length_checked<R>(&mut self, r: Result<R, SolveError>) -> Result<R, SolveError> {
+        match self.length_error {
+            Some((expected, got)) => Err(SolveError::StateLength { expected, got }),
+            None => r,
+        }
     }
 
     /// Sets up a fresh solve (called once by `Integrator::start`).
     pub(crate) fn begin(&mut self) {
         let r = self.counted(|sys, run, parts| run.begin(sys, parts));
+        let r = self.length_checked(r);
         match r {
             Ok(None) => {}
             Ok(Some(status)) => self.outcome = Some(Ok(status)),
@@ -183,6 +200,7 @@ impl<'a, 'm, T: Real, S: State<T>, St: Stepper<T, S>, C: StepController<T>, F: S
             return outcome.clone().map(Progress::Finished);
         }
         let r = self.counted(|sys, run, parts| run.step(sys, parts));
+        let r = self.length_checked(r);
         if let Some(obs) = self.observer.as_mut() {
             if r.is_ok() {
                 let st = &self.run.sol.stats;

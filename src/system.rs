@@ -195,20 +195,48 @@ impl<T: Real, S: State<T>, F: FnMut(T, &S, &mut S)> System<T, S> for F {
 /// Wraps a [`System`] and counts its evaluations. The driver hands this to
 /// the steppers, so every call — stages, initial-step selection, dense-output
 /// extra stages — is counted in [`Stats::nfev`](crate::Stats::nfev).
+///
+/// It also guards the shape of what the system writes: a run-time sized
+/// state (`Vec`, `DVector`) whose `dy` comes back with another length is
+/// recorded ([`Counted::length_error`]) and `dy` is refilled with NaN of the
+/// right length, so the steppers never index out of range and the driver
+/// ends the solve with [`SolveError::StateLength`](crate::SolveError::StateLength).
 #[derive(Debug)]
 pub struct Counted<'a, F> {
     inner: &'a mut F,
     count: usize,
+    /// `(expected, got)` of the first `dy` of the wrong length.
+    length_error: Option<(usize, usize)>,
 }
 
 impl<'a, F> Counted<'a, F> {
     /// Starts counting evaluations of `inner` from zero.
     pub fn new(inner: &'a mut F) -> Self {
-        Counted { inner, count: 0 }
+        Counted {
+            inner,
+            count: 0,
+            length_error: None,
+        }
     }
     /// The number of evaluations so far.
     pub fn count(&self) -> usize {
         self.count
+    }
+    /// `(expected, got)` when the system wrote a `dy` (or `df/dt`) with a
+    /// different number of components than the state.
+    pub fn length_error(&self) -> Option<(usize, usize)> {
+        self.length_error
+    }
+    /// Records a wrong-length output and replaces it by NaN of the right
+    /// shape (the attempt is then rejected as non-finite; the driver reports
+    /// the length error).
+    #[cold]
+    #[inline(never)]
+    fn wrong_length<T: Real, S: State<T>>(&mut self, y: &S, out: &mut S) {
+        let (expected, got) = (y.as_slice().len(), out.as_slice().len());
+        self.length_error.get_or_insert((expected, got));
+        *out = y.zeros_like();
+        out.as_mut_slice().iter_mut().for_each(|v| *v = T::nan());
     }
 }
 
@@ -216,7 +244,11 @@ impl<T: Real, S: State<T>, F: System<T, S>> System<T, S> for Counted<'_, F> {
     #[inline(always)]
     fn rhs(&mut self, t: T, y: &S, dy: &mut S) {
         self.count += 1;
-        self.inner.rhs(t, y, dy)
+        self.inner.rhs(t, y, dy);
+        // A compile-time constant comparison for stack states.
+        if dy.as_slice().len() != y.as_slice().len() {
+            self.wrong_length(y, dy);
+        }
     }
     #[inline(always)]
     fn jacobian(&mut self, t: T, y: &S, jac: &mut S::Matrix) -> bool {
@@ -224,6 +256,10 @@ impl<T: Real, S: State<T>, F: System<T, S>> System<T, S> for Counted<'_, F> {
     }
     #[inline(always)]
     fn time_derivative(&mut self, t: T, y: &S, dfdt: &mut S) -> TimeDerivative {
-        self.inner.time_derivative(t, y, dfdt)
+        let r = self.inner.time_derivative(t, y, dfdt);
+        if r == TimeDerivative::Written && dfdt.as_slice().len() != y.as_slice().len() {
+            self.wrong_length(y, dfdt);
+        }
+        r
     }
 }

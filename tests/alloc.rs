@@ -8,7 +8,8 @@
 //! run takes more than 5 times as many steps. Covered: every method
 //! (`ExplicitRk` constructors, `StepDoubling`, the run-time `MethodStepper` for
 //! every `Method`, the switching `AutoSwitch` switching both ways), every built-in controller, every monitor type, events, the
-//! built-in detectors on and off, and `SVector`, array and scalar states.
+//! built-in detectors on and off, and `SVector`, array, scalar and
+//! `state_struct!` states.
 mod common;
 use common::*;
 use odestride::controller::Limiter;
@@ -745,6 +746,24 @@ fn states(t: &mut Table) {
         let y0 = kepler_y0(E);
         solve(integ, kepler_arr, p * TAU, [y0[0], y0[1], y0[2], y0[3]])
     });
+    // A struct of named components (`state_struct!`): a stack state, with
+    // explicit and Rosenbrock methods.
+    odestride::state_struct! {
+        struct Osc { x, v }
+    }
+    let osc = |_t: f64, y: &Osc, dy: &mut Osc| *dy = Osc::new(y.v(), -y.x());
+    t.case("DP5 / state_struct! state", Growth::None, &|p| {
+        let integ = Integrator::new(ExplicitRk::dopri5()).options(opts(1e-9));
+        solve(integ, osc, p * TAU, Osc::new(1.0, 0.0))
+    });
+    t.case(
+        "Rosenbrock::rodas5p / state_struct! state, differenced J",
+        Growth::None,
+        &|p| {
+            let integ = Integrator::new(odestride::Rosenbrock::rodas5p()).options(opts(1e-7));
+            solve(integ, osc, p * TAU, Osc::new(1.0, 0.0))
+        },
+    );
     // y' = cos t - (y - sin t): y = sin t.
     let scalar = |t: f64, y: &f64, dy: &mut f64| *dy = t.cos() - (*y - t.sin());
     t.case("DP5 / f64 scalar state", Growth::None, &|p| {

@@ -148,7 +148,7 @@ fn slot_style(i: usize) -> Style {
     Style {
         color: PALETTE[i % PALETTE.len()],
         shape: SHAPES[i % SHAPES.len()],
-        filled: (i / SHAPES.len()) % 2 == 0,
+        filled: (i / SHAPES.len()).is_multiple_of(2),
         dash: DASHES[i % DASHES.len()],
         width: 2,
     }

@@ -108,6 +108,7 @@
 
 use crate::monitor::{AcceptedStep, AfterStep, Monitor};
 use crate::{Real, State, Status};
+#[cfg(feature = "serde")]
 use serde::{Deserialize, Serialize};
 use std::marker::PhantomData;
 
@@ -120,7 +121,8 @@ use std::marker::PhantomData;
 /// assert!(strict.enabled);
 /// assert!(!BlowUpConfig::off().enabled);
 /// ```
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "serde", derive(Serialize, Deserialize))]
 pub struct BlowUpConfig {
     /// Whether the detector runs. Default `true`.
     pub enabled: bool,
@@ -219,7 +221,8 @@ impl BlowUpConfig {
 }
 
 /// Which growth law the detector recognised.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(Serialize, Deserialize))]
 pub enum GrowthLaw {
     /// `|y| ~ C (t_s - t)^(-a)`, `a` = the exponent.
     Power,
@@ -229,7 +232,8 @@ pub enum GrowthLaw {
 
 /// What the blow-up detector found (also in
 /// [`Diagnostics::blowup`](crate::detect::Diagnostics::blowup)).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "serde", derive(Serialize, Deserialize))]
 pub struct BlowUpEstimate<T> {
     /// Estimated singular time `t_s`.
     pub t_singular: T,
@@ -260,20 +264,22 @@ pub struct BlowUpEstimate<T> {
     /// before the divergence and the detector reported [`Status::Unstable`]
     /// rather than [`Status::BlowUp`] (see the [module docs](self), "Blow-up
     /// or instability").
-    #[serde(default = "none")]
+    #[cfg_attr(feature = "serde", serde(default = "none"))]
     pub boundary_ratio: Option<T>,
     /// Time of the last of those steps at the boundary.
-    #[serde(default = "none")]
+    #[cfg_attr(feature = "serde", serde(default = "none"))]
     pub t_boundary: Option<T>,
 }
 
 /// Serde default of the optional fields (no `T: Default` bound).
+#[cfg(feature = "serde")]
 fn none<T>() -> Option<T> {
     None
 }
 
 /// A milestone of the step sequence.
-#[derive(Debug, Clone, Copy, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy)]
+#[cfg_attr(feature = "serde", derive(Serialize, Deserialize))]
 struct Node {
     /// Distance from t0 in the direction of integration.
     s: f64,
@@ -281,7 +287,7 @@ struct Node {
     /// milestone, this one's included (0 without an estimate or boundary).
     hot: f64,
     /// Time of the last of those steps at [`HOT`] or above (NaN if none).
-    #[serde(with = "crate::error::nonfinite_f64")]
+    #[cfg_attr(feature = "serde", serde(with = "crate::error::nonfinite_f64"))]
     t_hot: f64,
     /// |h| of the step that ended here.
     h: f64,
@@ -433,7 +439,8 @@ fn fit_model(win: &[Node], model: Model) -> Option<Fit> {
 /// assert!((t_singular - 0.5).abs() < 1e-6);
 /// assert!(det.estimate().is_some());
 /// ```
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone)]
+#[cfg_attr(feature = "serde", derive(Serialize, Deserialize))]
 pub struct BlowUpDetector<T> {
     cfg: BlowUpConfig,
     t_end: Option<f64>,
@@ -447,13 +454,13 @@ pub struct BlowUpDetector<T> {
     err_s_sum: f64,
     /// Largest `|h lambda| / B` since the last milestone, and the time of the
     /// last step at [`HOT`] or above.
-    #[serde(with = "crate::error::nonfinite_f64")]
+    #[cfg_attr(feature = "serde", serde(with = "crate::error::nonfinite_f64"))]
     hot: f64,
-    #[serde(with = "crate::error::nonfinite_f64")]
+    #[cfg_attr(feature = "serde", serde(with = "crate::error::nonfinite_f64"))]
     t_hot: f64,
     /// The signed stiffness estimate of the previous accepted step over `B`
     /// (NaN before the first or without an estimate).
-    #[serde(with = "crate::error::nonfinite_f64")]
+    #[cfg_attr(feature = "serde", serde(with = "crate::error::nonfinite_f64"))]
     signed_prev: f64,
     /// Accepted steps since the last one at the boundary.
     since_hot: usize,

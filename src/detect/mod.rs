@@ -47,10 +47,12 @@ pub use stiffness::{StiffEpisode, StiffnessConfig, StiffnessDetector, StiffnessR
 use crate::monitor::{AcceptedStep, AfterStep, Monitor};
 use crate::stepper::SwitchReport;
 use crate::{Real, State};
+#[cfg(feature = "serde")]
 use serde::{Deserialize, Serialize};
 
 /// The diagnostics of a solve, in [`Solution::diagnostics`](crate::Solution::diagnostics).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "serde", derive(Serialize, Deserialize))]
 pub struct Diagnostics<T> {
     /// The stiffness detector's report (`None` when it was off or the method
     /// has no known stability boundary).
@@ -60,10 +62,11 @@ pub struct Diagnostics<T> {
     /// The switches of a switching method
     /// ([`AutoSwitch`](crate::stepper::AutoSwitch), `Method::Auto`) and the
     /// work of each of its engines (`None` for every other method).
-    #[serde(default = "no_switching")]
+    #[cfg_attr(feature = "serde", serde(default = "no_switching"))]
     pub switching: Option<SwitchReport<T>>,
 }
 
+#[cfg(feature = "serde")]
 fn no_switching<T>() -> Option<SwitchReport<T>> {
     None
 }
@@ -79,7 +82,8 @@ impl<T> Default for Diagnostics<T> {
 }
 
 /// Settings of the built-in detectors of an [`Integrator`](crate::Integrator).
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "serde", derive(Serialize, Deserialize))]
 pub struct Detection {
     /// Blow-up detection (on by default).
     pub blowup: BlowUpConfig,
@@ -88,7 +92,8 @@ pub struct Detection {
 }
 
 /// The two detectors as one monitor, installed by the integrator.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone)]
+#[cfg_attr(feature = "serde", derive(Serialize, Deserialize))]
 pub(crate) struct Builtin<T> {
     blowup: Option<BlowUpDetector<T>>,
     stiffness: Option<StiffnessDetector<T>>,

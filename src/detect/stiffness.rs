@@ -30,6 +30,7 @@
 
 use crate::monitor::{AcceptedStep, AfterStep, Monitor};
 use crate::{Real, State, Status};
+#[cfg(feature = "serde")]
 use serde::{Deserialize, Serialize};
 
 /// Settings of the stiffness detector.
@@ -40,7 +41,8 @@ use serde::{Deserialize, Serialize};
 /// assert_eq!(c.min_steps, 15);
 /// assert!(c.stop);
 /// ```
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "serde", derive(Serialize, Deserialize))]
 pub struct StiffnessConfig {
     /// Whether the detector runs. Default `true` (it only reports, unless
     /// [`stop`](StiffnessConfig::stop) is set).
@@ -100,7 +102,8 @@ impl StiffnessConfig {
 }
 
 /// One stretch of sustained stiffness.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "serde", derive(Serialize, Deserialize))]
 pub struct StiffEpisode<T> {
     /// Start of the first step of the run that led to the verdict.
     pub t_start: T,
@@ -120,7 +123,8 @@ pub struct StiffEpisode<T> {
 
 /// What the stiffness detector saw over a solve (in
 /// [`Diagnostics::stiffness`](crate::detect::Diagnostics::stiffness)).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "serde", derive(Serialize, Deserialize))]
 pub struct StiffnessReport<T> {
     /// The method's stability boundary `B` on the negative real axis.
     pub boundary: T,
@@ -152,7 +156,8 @@ impl<T: Real> StiffnessReport<T> {
 }
 
 /// Running sums of a run of stiff steps.
-#[derive(Debug, Clone, Copy, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, Default)]
+#[cfg_attr(feature = "serde", derive(Serialize, Deserialize))]
 struct Run {
     t_start: f64,
     t_detected: f64,
@@ -179,7 +184,8 @@ struct Run {
 /// assert!(report.is_stiff());
 /// assert!((report.boundary_ratio().unwrap() - 1.0).abs() < 0.2);
 /// ```
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone)]
+#[cfg_attr(feature = "serde", derive(Serialize, Deserialize))]
 pub struct StiffnessDetector<T> {
     cfg: StiffnessConfig,
     boundary: Option<T>,

@@ -5,6 +5,7 @@ use super::line_search::MoreThuente;
 use super::{dot, norm2, MinimizeError, Minimizer, Progress};
 use crate::gradient_flow::Objective;
 use crate::{Real, State};
+#[cfg(feature = "serde")]
 use serde::{Deserialize, Serialize};
 
 /// BFGS with a dense inverse-Hessian approximation `H` (n x n, allocated
@@ -19,7 +20,8 @@ use serde::{Deserialize, Serialize};
 /// `u = H y`. Before the first update `H` is rescaled to `(s'y / y'y) I`
 /// (eq. 6.20). The first trial step is `min(1, 1/||g||_2)` while `H = I`, 1
 /// after. The work per iteration is `O(n^2)`: for large `n` use [`Lbfgs`](super::Lbfgs).
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone)]
+#[cfg_attr(feature = "serde", derive(Serialize, Deserialize))]
 pub struct Bfgs<T, S> {
     line_search: MoreThuente<T>,
     /// Row-major inverse Hessian approximation.

@@ -4,6 +4,7 @@ use super::{MinimizeError, Minimizer, Progress};
 use crate::gradient_flow::Objective;
 use crate::optim::Optimizer;
 use crate::{Real, State};
+#[cfg(feature = "serde")]
 use serde::{Deserialize, Serialize};
 
 /// Runs an [`Optimizer`] (SGD, Adam, ..., with or without a schedule) under
@@ -15,7 +16,8 @@ use serde::{Deserialize, Serialize};
 ///
 /// `start` resets the optimiser's state, so one `Discrete` can run several
 /// times; the state serialises with the optimiser (serde).
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone)]
+#[cfg_attr(feature = "serde", derive(Serialize, Deserialize))]
 pub struct Discrete<O> {
     opt: O,
 }

@@ -3,6 +3,7 @@
 use super::{dot, norm2, param, MinimizeError, Minimizer, Progress};
 use crate::gradient_flow::Objective;
 use crate::{Real, State};
+#[cfg(feature = "serde")]
 use serde::{Deserialize, Serialize};
 
 /// FIRE (E. Bitzek, P. Koskinen, F. Gähler, M. Moseler, P. Gumbsch, "Structural
@@ -29,7 +30,8 @@ use serde::{Deserialize, Serialize};
 /// `dt_max = 10 dt`. One gradient (and value) evaluation per iteration.
 /// The optional [`max_move`](Fire::max_move) caps the displacement per
 /// iteration (not in the paper; off by default).
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone)]
+#[cfg_attr(feature = "serde", derive(Serialize, Deserialize))]
 pub struct Fire<T, S> {
     dt0: T,
     dt_max: Option<T>,

@@ -4,6 +4,7 @@ use super::line_search::{LineSearchStatus, MoreThuente};
 use super::{dot, norm2, param, MinimizeError, Minimizer, Progress};
 use crate::gradient_flow::Objective;
 use crate::{Real, State};
+#[cfg(feature = "serde")]
 use serde::{Deserialize, Serialize};
 
 /// L-BFGS (Nocedal 1980; Liu & Nocedal 1989): the two-loop recursion over
@@ -23,7 +24,8 @@ use serde::{Deserialize, Serialize};
 /// The memory (`2 m` states) is allocated in `start`; iterations allocate
 /// nothing. The whole state serialises (serde), so a run can be saved and
 /// resumed.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone)]
+#[cfg_attr(feature = "serde", derive(Serialize, Deserialize))]
 pub struct Lbfgs<T, S> {
     m: usize,
     line_search: MoreThuente<T>,

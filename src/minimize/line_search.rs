@@ -28,10 +28,12 @@
 //! ```
 
 use crate::Real;
+#[cfg(feature = "serde")]
 use serde::{Deserialize, Serialize};
 
 /// Parameters of the Moré–Thuente search.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq)]
+#[cfg_attr(feature = "serde", derive(Serialize, Deserialize))]
 pub struct MoreThuente<T> {
     /// Sufficient-decrease constant `c1` (default 1e-4).
     pub c1: T,
@@ -59,7 +61,8 @@ impl<T: Real> Default for MoreThuente<T> {
 }
 
 /// How a search ended.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(Serialize, Deserialize))]
 pub enum LineSearchStatus {
     /// Both strong-Wolfe conditions hold at the returned step.
     Converged,

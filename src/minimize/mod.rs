@@ -51,6 +51,7 @@ pub use switch::{SwitchWhen, Switching};
 use crate::gradient_flow::Objective;
 use crate::optim::OptimError;
 use crate::{Real, State};
+#[cfg(feature = "serde")]
 use serde::{Deserialize, Serialize};
 use std::time::Instant;
 
@@ -208,7 +209,8 @@ pub(crate) fn param<T: Real>(
 /// after every iteration (the gradient and target rules also at the start):
 /// divergence, target loss, gradient norm, relative decrease, stall,
 /// iterations, evaluations, wall time.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "serde", derive(Serialize, Deserialize))]
 pub struct Criteria<T> {
     /// At most this many iterations. Default 10 000.
     pub max_iter: usize,
@@ -323,7 +325,8 @@ impl<T: Real> Criteria<T> {
 }
 
 /// Why a run ended.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "serde", derive(Serialize, Deserialize))]
 pub enum Status {
     /// `||grad f|| <= gtol`.
     GradientTolerance,
@@ -361,7 +364,8 @@ impl Status {
 }
 
 /// Objective calls, counted by the driver.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(Serialize, Deserialize))]
 pub struct Counts {
     /// Evaluations of `f` (a combined value-and-gradient call counts here
     /// and in `ng`).
@@ -376,7 +380,8 @@ pub struct Counts {
 }
 
 /// One line of the history.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq)]
+#[cfg_attr(feature = "serde", derive(Serialize, Deserialize))]
 pub struct Record {
     /// Iteration (0 is the start).
     pub iter: usize,
@@ -393,7 +398,8 @@ pub struct Record {
 }
 
 /// The outcome of [`minimize`].
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "serde", derive(Serialize, Deserialize))]
 pub struct Minimum<T, S> {
     /// The minimiser's name.
     pub method: String,
@@ -548,7 +554,7 @@ where
         if let Progress::Moved { step } = progress {
             last_step = step;
         }
-        if criteria.record_every > 0 && iter % criteria.record_every == 0 {
+        if criteria.record_every > 0 && iter.is_multiple_of(criteria.record_every) {
             history.push(rec(iter, f, gnorm, last_step, obj.c));
         }
         status = if !f.is_finite() || !x.is_finite() || !g.is_finite() {
@@ -610,7 +616,8 @@ where
 }
 
 /// Several runs on one objective: see [`compare`].
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "serde", derive(Serialize, Deserialize))]
 pub struct Comparison<T, S> {
     /// One run per method, in the order given.
     pub runs: Vec<Minimum<T, S>>,

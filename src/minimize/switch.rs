@@ -3,10 +3,12 @@
 use super::{param, MinimizeError, Minimizer, Progress};
 use crate::gradient_flow::Objective;
 use crate::{Real, State};
+#[cfg(feature = "serde")]
 use serde::{Deserialize, Serialize};
 
 /// When [`Switching`] hands over from its first minimiser to its second.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq)]
+#[cfg_attr(feature = "serde", derive(Serialize, Deserialize))]
 pub enum SwitchWhen<T> {
     /// After this many iterations of the first minimiser.
     After(usize),
@@ -49,7 +51,8 @@ pub enum SwitchWhen<T> {
 /// assert_eq!(run.status, Status::GradientTolerance);
 /// assert_eq!(m.switched_at(), Some(20));
 /// ```
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone)]
+#[cfg_attr(feature = "serde", derive(Serialize, Deserialize))]
 pub struct Switching<T, A, B> {
     first: A,
     second: B,
@@ -126,7 +129,7 @@ impl<T: Real, S: State<T>, A: Minimizer<T, S>, B: Minimizer<T, S>> Minimizer<T, 
             (Progress::Stalled(_), _) => true,
             (_, SwitchWhen::After(n)) => self.iter >= n,
             (_, SwitchWhen::Plateau { window, rel }) => {
-                if self.iter % window.max(1) == 0 {
+                if self.iter.is_multiple_of(window.max(1)) {
                     let flat = self.f_ref - *f <= rel * self.f_ref.abs().max(T::one());
                     self.f_ref = *f;
                     flat

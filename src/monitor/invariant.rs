@@ -579,7 +579,7 @@ impl<'a, T: Real, S: State<T>> Monitor<T, S> for InvariantMonitor<'a, T, S> {
                     habs * (T::lit(0.5) / root).min(T::lit(4.0))
                 };
                 cap = Some(cap.map_or(pred, |c0: T| c0.min(pred)));
-                if ratio > T::one() && worst.map_or(true, |w| root > w.0) {
+                if ratio > T::one() && worst.is_none_or(|w| root > w.0) {
                     worst = Some((root, k, what));
                 }
             };
@@ -615,7 +615,7 @@ impl<'a, T: Real, S: State<T>> Monitor<T, S> for InvariantMonitor<'a, T, S> {
                 let inv = &mut self.invs[k];
                 let step = ((inv.value)(c.t_new, c.y_new) - (inv.value)(c.t, c.y)).abs();
                 // Remember the first veto at this point (retries shrink h).
-                if inv.last_veto.map_or(true, |(t_v, _, _)| t_v != c.t) {
+                if inv.last_veto.is_none_or(|(t_v, _, _)| t_v != c.t) {
                     inv.last_veto = Some((c.t, habs, step));
                 }
                 let factor = (T::lit(0.9) / root).max(T::lit(0.1)).min(T::lit(0.9));

@@ -2,6 +2,7 @@
 
 use super::{buffer, check, check_betas, check_dims, check_lr, OptimError, Optimizer};
 use crate::{Real, State};
+#[cfg(feature = "serde")]
 use serde::{Deserialize, Serialize};
 
 /// AdaBelief (Zhuang et al., NeurIPS 2020) exactly as `optax.adabelief`
@@ -25,7 +26,8 @@ use serde::{Deserialize, Serialize};
 /// applied as in PyTorch's Adam, optional rectification and weight
 /// decoupling); optax's form is the one implemented and checked here. There
 /// is no weight decay (optax applies it as a separate transformation).
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone)]
+#[cfg_attr(feature = "serde", derive(Serialize, Deserialize))]
 pub struct AdaBelief<T, S> {
     lr: T,
     beta1: T,

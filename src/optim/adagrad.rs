@@ -2,6 +2,7 @@
 
 use super::{buffer, check, check_dims, check_lr, OptimError, Optimizer};
 use crate::{Real, State};
+#[cfg(feature = "serde")]
 use serde::{Deserialize, Serialize};
 
 /// Adagrad (Duchi, Hazan & Singer 2011) with the semantics of
@@ -33,14 +34,15 @@ use serde::{Deserialize, Serialize};
 /// opt.step(&mut x, &0.5).unwrap(); // s = 0.1 + 0.25
 /// assert!((x - (1.0 - 0.1 * 0.5 / (0.35_f64 + 1e-7).sqrt())).abs() < 1e-15);
 /// ```
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone)]
+#[cfg_attr(feature = "serde", derive(Serialize, Deserialize))]
 pub struct Adagrad<T, S> {
     lr: T,
     lr_decay: T,
     weight_decay: T,
     initial_accumulator_value: T,
     eps: T,
-    #[serde(default)]
+    #[cfg_attr(feature = "serde", serde(default))]
     eps_in_sqrt: bool,
     sum: Option<S>,
     t: usize,

@@ -2,6 +2,7 @@
 
 use super::{buffer, check, check_betas, check_dims, check_lr, lerp, OptimError, Optimizer};
 use crate::{Real, State};
+#[cfg(feature = "serde")]
 use serde::{Deserialize, Serialize};
 
 /// Adam (Kingma & Ba 2015) with bias correction, optionally AMSGrad, with
@@ -42,7 +43,8 @@ use serde::{Deserialize, Serialize};
 /// opt.step(&mut x, &0.5).unwrap(); // first step moves by lr * g/(|g| + eps')
 /// assert!((x - 0.9).abs() < 1e-7);
 /// ```
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone)]
+#[cfg_attr(feature = "serde", derive(Serialize, Deserialize))]
 pub struct Adam<T, S> {
     lr: T,
     beta1: T,
@@ -51,7 +53,7 @@ pub struct Adam<T, S> {
     weight_decay: T,
     decoupled: bool,
     amsgrad: bool,
-    #[serde(default)]
+    #[cfg_attr(feature = "serde", serde(default))]
     amsgrad_corrected: bool,
     m: Option<S>,
     v: Option<S>,

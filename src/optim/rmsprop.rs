@@ -2,6 +2,7 @@
 
 use super::{buffer, check, check_dims, check_lr, lerp, OptimError, Optimizer};
 use crate::{Real, State};
+#[cfg(feature = "serde")]
 use serde::{Deserialize, Serialize};
 
 /// RMSprop (Hinton's lecture 6e) with the semantics of `torch.optim.RMSprop`.
@@ -37,7 +38,8 @@ use serde::{Deserialize, Serialize};
 /// opt.step(&mut x, &2.0).unwrap(); // v = 0.1 * 4
 /// assert!((x - (1.0 - 0.01 * 2.0 / (0.4_f64 + 1e-8).sqrt())).abs() < 1e-15);
 /// ```
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone)]
+#[cfg_attr(feature = "serde", derive(Serialize, Deserialize))]
 pub struct RmsProp<T, S> {
     lr: T,
     alpha: T,
@@ -45,7 +47,7 @@ pub struct RmsProp<T, S> {
     weight_decay: T,
     momentum: T,
     centered: bool,
-    #[serde(default)]
+    #[cfg_attr(feature = "serde", serde(default))]
     eps_in_sqrt: bool,
     sq: Option<S>,
     gavg: Option<S>,

@@ -21,6 +21,7 @@
 
 use super::{OptimError, Optimizer};
 use crate::{Real, State};
+#[cfg(feature = "serde")]
 use serde::{Deserialize, Serialize};
 
 /// A learning rate for every step count `k = 0, 1, 2, ...`, optionally
@@ -47,7 +48,8 @@ impl<T: Real, F: Fn(usize) -> T> LrSchedule<T> for F {
 }
 
 /// The same learning rate at every step.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq)]
+#[cfg_attr(feature = "serde", derive(Serialize, Deserialize))]
 pub struct Constant<T>(pub T);
 
 impl<T: Real> LrSchedule<T> for Constant<T> {
@@ -57,7 +59,8 @@ impl<T: Real> LrSchedule<T> for Constant<T> {
 }
 
 /// Step decay (PyTorch's `StepLR`): `lr0 * gamma^floor(k / step_size)`.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq)]
+#[cfg_attr(feature = "serde", derive(Serialize, Deserialize))]
 pub struct StepDecay<T> {
     /// Initial learning rate.
     pub lr0: T,
@@ -86,7 +89,8 @@ impl<T: Real> LrSchedule<T> for StepDecay<T> {
 }
 
 /// Exponential decay (PyTorch's `ExponentialLR`): `lr0 * gamma^k`.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq)]
+#[cfg_attr(feature = "serde", derive(Serialize, Deserialize))]
 pub struct Exponential<T> {
     /// Initial learning rate.
     pub lr0: T,
@@ -113,7 +117,8 @@ impl<T: Real> LrSchedule<T> for Exponential<T> {
 ///
 /// Beyond `t_max` the curve continues as the cosine does (back up towards
 /// `lr0` by `2 t_max`), as PyTorch's does.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq)]
+#[cfg_attr(feature = "serde", derive(Serialize, Deserialize))]
 pub struct CosineAnnealing<T> {
     /// Initial (maximum) learning rate.
     pub lr0: T,
@@ -146,7 +151,8 @@ impl<T: Real> LrSchedule<T> for CosineAnnealing<T> {
 /// cycle = floor(1 + k / (2 step_size));  x = |k / step_size - 2 cycle + 1|
 /// lr = base_lr + (max_lr - base_lr) * max(0, 1 - x)
 /// ```
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq)]
+#[cfg_attr(feature = "serde", derive(Serialize, Deserialize))]
 pub struct CyclicTriangular<T> {
     /// Lower bound (at `k = 0, 2 step_size, ...`).
     pub base_lr: T,
@@ -179,7 +185,8 @@ impl<T: Real> LrSchedule<T> for CyclicTriangular<T> {
 
 /// A linear ramp (PyTorch's `LinearLR`; with `start_factor < 1` the usual
 /// linear warmup): `lr0 * (s + (e - s) * min(k, total) / total)`.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq)]
+#[cfg_attr(feature = "serde", derive(Serialize, Deserialize))]
 pub struct LinearWarmup<T> {
     /// Base learning rate.
     pub lr0: T,
@@ -213,7 +220,8 @@ impl<T: Real> LrSchedule<T> for LinearWarmup<T> {
 
 /// Multi-step decay (PyTorch's `MultiStepLR`): `lr0 * gamma^m` with `m` the
 /// number of milestones `<= k`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "serde", derive(Serialize, Deserialize))]
 pub struct MultiStep<T> {
     /// Initial learning rate.
     pub lr0: T,
@@ -246,7 +254,8 @@ impl<T: Real> LrSchedule<T> for MultiStep<T> {
 /// periods `T_0, T_0 T_mult, T_0 T_mult^2, ...`; within a period of length
 /// `T_i`, at position `T_cur`,
 /// `lr = eta_min + (lr0 - eta_min) (1 + cos(pi T_cur / T_i)) / 2`.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq)]
+#[cfg_attr(feature = "serde", derive(Serialize, Deserialize))]
 pub struct CosineWarmRestarts<T> {
     /// Learning rate at the start of every period.
     pub lr0: T,
@@ -289,7 +298,8 @@ impl<T: Real> LrSchedule<T> for CosineWarmRestarts<T> {
 }
 
 /// How [`OneCycle`] interpolates within a phase.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(Serialize, Deserialize))]
 pub enum Anneal {
     /// `end + (start - end) (1 + cos(pi p)) / 2` (PyTorch's default).
     Cos,
@@ -301,7 +311,8 @@ pub enum Anneal {
 /// `three_phase=False`): from `max_lr / div_factor` up to `max_lr` at step
 /// `pct_start * total - 1`, then down to
 /// `max_lr / (div_factor * final_div_factor)` at step `total - 1`.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq)]
+#[cfg_attr(feature = "serde", derive(Serialize, Deserialize))]
 pub struct OneCycle<T> {
     /// Peak learning rate.
     pub max_lr: T,
@@ -363,7 +374,8 @@ impl<T: Real> LrSchedule<T> for OneCycle<T> {
 ///
 /// PyTorch calls `step(loss)` once per epoch; under the
 /// [`minimize`](crate::minimize::minimize) driver an epoch is an iteration.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq)]
+#[cfg_attr(feature = "serde", derive(Serialize, Deserialize))]
 pub struct ReduceOnPlateau<T> {
     /// Multiplier on a plateau (default 0.1).
     pub factor: T,
@@ -450,7 +462,8 @@ impl<T: Real> LrSchedule<T> for ReduceOnPlateau<T> {
 /// schedulers): `first.lr(k)` for `k < milestone`, then
 /// `second.lr(k - milestone)`. Nest for more parts, e.g. warmup, then
 /// cosine, then constant.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq)]
+#[cfg_attr(feature = "serde", derive(Serialize, Deserialize))]
 pub struct Sequence<A, B> {
     /// Used before the milestone.
     pub first: A,
@@ -494,7 +507,8 @@ impl<T: Real, A: LrSchedule<T>, B: LrSchedule<T>> LrSchedule<T> for Sequence<A, 
 
 /// An optimiser whose learning rate comes from a schedule: before step `k`
 /// it sets `lr = schedule.lr(k)`.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone)]
+#[cfg_attr(feature = "serde", derive(Serialize, Deserialize))]
 pub struct Scheduled<O, L> {
     inner: O,
     schedule: L,

@@ -2,6 +2,7 @@
 
 use super::{buffer, check, check_dims, check_lr, OptimError, Optimizer};
 use crate::{Real, State};
+#[cfg(feature = "serde")]
 use serde::{Deserialize, Serialize};
 
 /// Gradient descent, heavy-ball momentum and Nesterov momentum with the
@@ -28,7 +29,8 @@ use serde::{Deserialize, Serialize};
 /// opt.step(&mut x, &2.0).unwrap(); // b = 2, d = 2 + 0.9 * 2
 /// assert!((x - (1.0 - 0.1 * 3.8)).abs() < 1e-15);
 /// ```
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone)]
+#[cfg_attr(feature = "serde", derive(Serialize, Deserialize))]
 pub struct Sgd<T, S> {
     lr: T,
     momentum: T,

@@ -2,6 +2,7 @@
 
 use super::{buffer, check, check_dims, OptimError, Optimizer};
 use crate::{Real, State};
+#[cfg(feature = "serde")]
 use serde::{Deserialize, Serialize};
 
 /// PyTorch's `torch.nn.utils.clip_grad_norm_(g, max_norm)` (`norm_type = 2`,
@@ -76,7 +77,8 @@ pub fn clip_grad_value<T: Real, S: State<T>>(g: &mut S, clip_value: T) {
 /// let c = 1.0 / (5.0 + 1e-6);
 /// assert!((x[0] - 0.1 * 3.0 * c).abs() < 1e-15 && (x[1] - 0.1 * 4.0 * c).abs() < 1e-15);
 /// ```
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone)]
+#[cfg_attr(feature = "serde", derive(Serialize, Deserialize))]
 pub struct Transformed<T, S, O> {
     opt: O,
     max_norm: Option<T>,

@@ -8,6 +8,7 @@ use crate::stepper::{AttemptIssue, LinearCounts};
 use crate::system::Counted;
 use crate::tableau::{self, RosenbrockTableau, Tableau};
 use crate::{ErrorNorm, ExplicitRk, Real, Rosenbrock, Stepper, System};
+#[cfg(feature = "serde")]
 use serde::{Deserialize, Serialize};
 use std::borrow::Cow;
 
@@ -19,7 +20,8 @@ use std::borrow::Cow;
 /// assert_eq!((c.stiff_steps, c.nonstiff_steps), (5, 5));
 /// assert!(c.nonstiff_fraction < 1.0); // hysteresis: back well inside the threshold
 /// ```
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "serde", derive(Serialize, Deserialize))]
 pub struct AutoConfig {
     /// An accepted explicit step is at the boundary when `|h lambda| >=
     /// theta * B` and its mode does not grow, where `theta` lies between
@@ -107,7 +109,8 @@ impl Default for AutoConfig {
 }
 
 /// Which way a switch went.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(Serialize, Deserialize))]
 pub enum SwitchDirection {
     /// From the explicit pair to the Rosenbrock method (stiffness).
     ToImplicit,
@@ -116,7 +119,8 @@ pub enum SwitchDirection {
 }
 
 /// What triggered a switch.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(Serialize, Deserialize))]
 pub enum SwitchTrigger {
     /// [`AutoConfig::stiff_steps`] accepted explicit steps at the boundary.
     Boundary,
@@ -129,7 +133,8 @@ pub enum SwitchTrigger {
 }
 
 /// One switch.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "serde", derive(Serialize, Deserialize))]
 pub struct Switch<T> {
     /// Where the new method takes over (the start of its first step).
     pub t: T,
@@ -148,7 +153,8 @@ pub struct Switch<T> {
 }
 
 /// The work of one engine of an [`AutoSwitch`] while it was active.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(Serialize, Deserialize))]
 pub struct MethodWork {
     /// Name of the method.
     pub method: String,
@@ -165,7 +171,8 @@ pub struct MethodWork {
 
 /// What an [`AutoSwitch`] did in a solve (in
 /// [`Diagnostics::switching`](crate::detect::Diagnostics::switching)).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "serde", derive(Serialize, Deserialize))]
 pub struct SwitchReport<T> {
     /// The explicit pair's work.
     pub explicit: MethodWork,
