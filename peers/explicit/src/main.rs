@@ -24,8 +24,11 @@
 #[path = "../../../benches/common/mod.rs"]
 #[allow(dead_code)]
 mod common;
+#[path = "../../cpu_time.rs"]
+mod cpu_time;
 
 use common::{max_error, Arenstorf, Kepler, Lorenz, Pleiades, Problem};
+use cpu_time::thread_cpu_time;
 use nalgebra::SVector;
 use std::hint::black_box;
 use std::time::Instant;
@@ -206,20 +209,6 @@ struct Point {
     tol: f64,
     out: Out,
     seconds: f64,
-}
-
-/// CPU time of the calling thread in seconds (`CLOCK_THREAD_CPUTIME_ID`):
-/// unlike wall time it does not count the time the thread waits for a core,
-/// which matters on a shared machine (every solver here is single-threaded).
-fn thread_cpu_time() -> f64 {
-    let mut ts = libc::timespec {
-        tv_sec: 0,
-        tv_nsec: 0,
-    };
-    // SAFETY: `ts` is a valid, writable timespec; the clock id is a constant.
-    let rc = unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut ts) };
-    assert_eq!(rc, 0, "clock_gettime(CLOCK_THREAD_CPUTIME_ID) failed");
-    ts.tv_sec as f64 + 1e-9 * ts.tv_nsec as f64
 }
 
 /// Seconds per call of `f` over `reps` calls: the thread's CPU time, or the
