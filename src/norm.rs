@@ -145,18 +145,39 @@ impl<T: Real> ErrorNorm<T> {
         acc
     }
 
-    /// `sum_i (w_i a_i / sc_i) (w_i b_i / sc_i)`: the inner product whose
-    /// square norm is [`sum_sq`](ErrorNorm::sum_sq).
-    pub(crate) fn dot(&self, y: &[T], y_new: &[T], a: &[T], b: &[T]) -> T {
-        let mut acc = T::zero();
-        for i in 0..a.len() {
-            let mut w = T::one() / self.scale(i, y[i], y_new[i]);
-            if let Some(ws) = &self.weights {
-                w = w * ws[i];
+    /// `(sum_sq(a), sum_sq(b), sum_i (w_i a_i / sc_i) (w_i b_i / sc_i))` in
+    /// one pass over the components (one scale each): the generic stiffness
+    /// estimate's three sums.
+    #[inline(always)]
+    pub(crate) fn gram(&self, y: &[T], y_new: &[T], a: &[T], b: &[T]) -> (T, T, T) {
+        let (mut saa, mut sbb, mut sab) = (T::zero(), T::zero(), T::zero());
+        let n = y.len();
+        let (y_new, a, b) = (&y_new[..n], &a[..n], &b[..n]);
+        match (&self.rtol, &self.atol, &self.weights) {
+            (Tolerance::Scalar(r), Tolerance::Scalar(at), None) if !self.zero_atol => {
+                for i in 0..n {
+                    let sc = *at + *r * y[i].abs().max(y_new[i].abs());
+                    let (qa, qb) = (a[i] / sc, b[i] / sc);
+                    saa = saa + qa * qa;
+                    sbb = sbb + qb * qb;
+                    sab = sab + qa * qb;
+                }
             }
-            acc = acc + (a[i] * w) * (b[i] * w);
+            _ => {
+                for i in 0..n {
+                    let sc = self.scale(i, y[i], y_new[i]);
+                    let (mut qa, mut qb) = (ratio(a[i], sc), ratio(b[i], sc));
+                    if let Some(w) = &self.weights {
+                        qa = qa * w[i];
+                        qb = qb * w[i];
+                    }
+                    saa = saa + qa * qa;
+                    sbb = sbb + qb * qb;
+                    sab = sab + qa * qb;
+                }
+            }
         }
-        acc
+        (saa, sbb, sab)
     }
 
     /// Two sums of squares over the same scales (for combined estimators).

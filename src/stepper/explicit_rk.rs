@@ -45,8 +45,12 @@ pub struct ExplicitRk<T, S> {
     fsal_eager: bool,
     /// The FSAL stage of the last attempt is still to be evaluated.
     fsal_pending: bool,
-    /// The compile-time specialised path for this tableau, if there is one.
+    /// Which built-in tableau this is (DOP853 selects Hairer's step-ratio
+    /// limits).
     fast: Fast,
+    /// The stage-combination kernels: compiled with the tableau's `const`
+    /// data for a built-in tableau, the stored nonzero lists otherwise.
+    kernels: Kernels<T, S>,
     /// Whether the stiffness estimate is computed (see
     /// [`Stepper::estimate_stiffness`]).
     stiff_wanted: bool,
@@ -94,7 +98,19 @@ struct Work<T, S> {
 
 impl<T: Real, S: State<T>> ExplicitRk<T, S> {
     /// Builds the engine for a tableau, after checking its shape.
+    ///
+    /// A built-in tableau (compared by content) gets its compiled kernels, as
+    /// from its named constructor ([`ExplicitRk::dopri5`] etc.); any other
+    /// tableau runs on its stored nonzero coefficients. Every built-in
+    /// tableau's kernels are compiled into a program that calls `new` (once
+    /// per state type), so a program that knows its method should use the
+    /// named constructor, which compiles that method's kernels only.
     pub fn new(tab: &'static Tableau) -> Result<Self, TableauError> {
+        Self::with_kernels(tab, kernels_for(tab))
+    }
+
+    /// [`ExplicitRk::new`] with the given kernels.
+    fn with_kernels(tab: &'static Tableau, kernels: Kernels<T, S>) -> Result<Self, TableauError> {
         tab.validate()?;
         let cv = |v: &[f64]| v.iter().map(|x| T::lit(*x)).collect::<Vec<T>>();
         let mut a: Vec<Vec<T>> = tab.a.iter().map(|r| cv(r)).collect();
@@ -143,6 +159,7 @@ impl<T: Real, S: State<T>> ExplicitRk<T, S> {
             fsal_eager,
             fsal_pending: false,
             fast: Fast::of(tab),
+            kernels,
             stiff_wanted: true,
             stiff: None,
             f1_done: false,
@@ -508,10 +525,18 @@ impl<T: Real, S: State<T>> Stepper<T, S> for ExplicitRk<T, S> {
             norm,
             stiff: self.stiff_wanted,
         };
+        let dynamic = Dynamic {
+            tab: self.tab,
+            c: &self.c,
+            a_nz: &self.a_nz,
+            b_nz: &self.b_nz,
+            e_nz: &self.e_nz,
+            e3_nz: &self.e3_nz,
+        };
         let out = match self.fast {
-            // The two workhorses: the same algorithm with the tableau a
-            // compile-time constant, so the stage loops unroll, zero
-            // coefficients vanish and the coefficients become immediates.
+            // The two workhorses: the whole step body with the tableau a
+            // compile-time constant, per right-hand side (the stage loop
+            // unrolled, the right-hand side inlined into every stage).
             Fast::Dp5 => run(
                 w,
                 sys,
@@ -526,16 +551,14 @@ impl<T: Real, S: State<T>> Stepper<T, S> for ExplicitRk<T, S> {
                 &Static(&crate::tableau::DORMAND_PRINCE_853),
                 self.fsal_eager,
             ),
+            // Every other tableau: the step body once per right-hand side,
+            // the stage combinations from the tableau's kernels.
             Fast::No => {
-                let dynamic = Dynamic {
-                    tab: self.tab,
-                    c: &self.c,
-                    a_nz: &self.a_nz,
-                    b_nz: &self.b_nz,
-                    e_nz: &self.e_nz,
-                    e3_nz: &self.e3_nz,
+                let coef = Compiled {
+                    kernels: self.kernels,
+                    dynamic,
                 };
-                run(w, sys, step, &dynamic, self.fsal_eager)
+                run(w, sys, step, &coef, self.fsal_eager)
             }
         };
         self.stiff = out.stiff;
@@ -796,10 +819,7 @@ fn generic_stiffness<T: Real, S: State<T>>(
 ) -> Option<(T, T)> {
     lincomb(w.sk.as_mut_slice(), None, T::one(), sw, &w.k);
     lincomb(w.sy.as_mut_slice(), None, T::one(), sd, &w.k);
-    let (y, y_new) = (y.as_slice(), y_new.as_slice());
-    let num = norm.sum_sq(y, y_new, w.sk.as_slice());
-    let den = norm.sum_sq(y, y_new, w.sy.as_slice());
-    let dot = norm.dot(y, y_new, w.sk.as_slice(), w.sy.as_slice());
+    let (num, den, dot) = norm.gram(y.as_slice(), y_new.as_slice(), w.sk.as_slice(), w.sy.as_slice());
     (den > T::zero() && num.is_finite()).then(|| ((num / den).sqrt(), dot / den))
 }
 
@@ -863,13 +883,13 @@ trait Coefficients<T: Real, S: State<T>> {
     /// The node `c_i` as `T`.
     fn c(&self, i: usize) -> T;
     /// `out = y + h sum_j a_ij k_j`.
-    fn stage(&self, i: usize, out: &mut [T], y: &[T], h: T, k: &[S]);
+    fn stage(&self, i: usize, out: &mut S, y: &S, h: T, k: &[S]);
     /// `out = y + h sum_j b_j k_j`.
-    fn solution(&self, out: &mut [T], y: &[T], h: T, k: &[S]);
+    fn solution(&self, out: &mut S, y: &S, h: T, k: &[S]);
     /// `out = scale sum_j e_j k_j` (e5 for the combined estimator).
-    fn error(&self, out: &mut [T], scale: T, k: &[S]);
+    fn error(&self, out: &mut S, scale: T, k: &[S]);
     /// `out = sum_j e3_j k_j` (the combined estimator only).
-    fn error3(&self, out: &mut [T], k: &[S]);
+    fn error3(&self, out: &mut S, k: &[S]);
 }
 
 /// Coefficients converted once and stored as nonzero lists (any tableau).
@@ -892,20 +912,20 @@ impl<T: Real, S: State<T>> Coefficients<T, S> for Dynamic<'_, T> {
         self.c[i]
     }
     #[inline(always)]
-    fn stage(&self, i: usize, out: &mut [T], y: &[T], h: T, k: &[S]) {
-        lincomb(out, Some(y), h, &self.a_nz[i], k);
+    fn stage(&self, i: usize, out: &mut S, y: &S, h: T, k: &[S]) {
+        lincomb(out.as_mut_slice(), Some(y.as_slice()), h, &self.a_nz[i], k);
     }
     #[inline(always)]
-    fn solution(&self, out: &mut [T], y: &[T], h: T, k: &[S]) {
-        lincomb(out, Some(y), h, self.b_nz, k);
+    fn solution(&self, out: &mut S, y: &S, h: T, k: &[S]) {
+        lincomb(out.as_mut_slice(), Some(y.as_slice()), h, self.b_nz, k);
     }
     #[inline(always)]
-    fn error(&self, out: &mut [T], scale: T, k: &[S]) {
-        lincomb(out, None, scale, self.e_nz, k);
+    fn error(&self, out: &mut S, scale: T, k: &[S]) {
+        lincomb(out.as_mut_slice(), None, scale, self.e_nz, k);
     }
     #[inline(always)]
-    fn error3(&self, out: &mut [T], k: &[S]) {
-        lincomb(out, None, T::one(), self.e3_nz, k);
+    fn error3(&self, out: &mut S, k: &[S]) {
+        lincomb(out.as_mut_slice(), None, T::one(), self.e3_nz, k);
     }
 }
 
@@ -924,28 +944,190 @@ impl<T: Real, S: State<T>> Coefficients<T, S> for Static {
         T::lit(self.0.c[i])
     }
     #[inline(always)]
-    fn stage(&self, i: usize, out: &mut [T], y: &[T], h: T, k: &[S]) {
-        lincomb_row(out, Some(y), h, self.0.a[i], k);
+    fn stage(&self, i: usize, out: &mut S, y: &S, h: T, k: &[S]) {
+        lincomb_row(out.as_mut_slice(), Some(y.as_slice()), h, self.0.a[i], k);
     }
     #[inline(always)]
-    fn solution(&self, out: &mut [T], y: &[T], h: T, k: &[S]) {
-        lincomb_row(out, Some(y), h, self.0.b, k);
+    fn solution(&self, out: &mut S, y: &S, h: T, k: &[S]) {
+        lincomb_row(out.as_mut_slice(), Some(y.as_slice()), h, self.0.b, k);
     }
     #[inline(always)]
-    fn error(&self, out: &mut [T], scale: T, k: &[S]) {
+    fn error(&self, out: &mut S, scale: T, k: &[S]) {
         let e = match self.0.error {
             ErrorEstimate::Embedded(e) | ErrorEstimate::Combined53 { e5: e, .. } => e,
             ErrorEstimate::None => &[],
         };
-        lincomb_row(out, None, scale, e, k);
+        lincomb_row(out.as_mut_slice(), None, scale, e, k);
     }
     #[inline(always)]
-    fn error3(&self, out: &mut [T], k: &[S]) {
+    fn error3(&self, out: &mut S, k: &[S]) {
         let e3 = match self.0.error {
             ErrorEstimate::Combined53 { e3, .. } => e3,
             _ => &[],
         };
-        lincomb_row(out, None, T::one(), e3, k);
+        lincomb_row(out.as_mut_slice(), None, T::one(), e3, k);
+    }
+}
+
+/// The stage combinations of one tableau as plain functions of the stage
+/// vectors, monomorphised per (number type, state type) and not per
+/// right-hand side: the step body ([`run`]) is compiled for every closure a
+/// program solves, and calls these through function pointers (one
+/// well-predicted indirect call per stage), so a program pays the
+/// compile time of a tableau's unrolled combinations once per state type,
+/// and only for the tableaus whose constructors it calls.
+struct Kernels<T, S> {
+    /// `out = y + h sum_j a_ij k_j` (`k` holds the stages before `i`).
+    stage: StageFn<T, S>,
+    /// `out = y + h sum_j b_j k_j`.
+    solution: SolutionFn<T, S>,
+    /// `out = scale sum_j e_j k_j` (e5 for the combined estimator).
+    error: ErrorFn<T, S>,
+    /// `out = sum_j e3_j k_j` (the combined estimator only).
+    error3: Error3Fn<T, S>,
+}
+
+type StageFn<T, S> = fn(&Dynamic<'_, T>, usize, &mut S, &S, T, &[S]);
+type SolutionFn<T, S> = fn(&Dynamic<'_, T>, &mut S, &S, T, &[S]);
+type ErrorFn<T, S> = fn(&Dynamic<'_, T>, &mut S, T, &[S]);
+type Error3Fn<T, S> = fn(&Dynamic<'_, T>, &mut S, &[S]);
+
+// Function pointers are Copy whatever T and S are; derive would ask T: Copy.
+impl<T, S> Clone for Kernels<T, S> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+impl<T, S> Copy for Kernels<T, S> {}
+impl<T, S> core::fmt::Debug for Kernels<T, S> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str("Kernels")
+    }
+}
+
+impl<T: Real, S: State<T>> Kernels<T, S> {
+    /// The stored-coefficient kernels (any tableau).
+    fn dynamic() -> Self {
+        Kernels {
+            stage: |d, i, out, y, h, k| d.stage(i, out, y, h, k),
+            solution: |d, out, y, h, k| d.solution(out, y, h, k),
+            error: |d, out, scale, k| d.error(out, scale, k),
+            error3: |d, out, k| d.error3(out, k),
+        }
+    }
+
+    /// The kernels of a built-in tableau, its `const` data folded in.
+    fn of<M: ConstTableau>() -> Self {
+        Kernels {
+            stage: |d, i, out, y, h, k| const_stage(M::TAB, d, i, out, y, h, k),
+            solution: |_, out, y, h, k| Static(M::TAB).solution(out, y, h, k),
+            error: |_, out, scale, k| Static(M::TAB).error(out, scale, k),
+            error3: |_, out, k| Static(M::TAB).error3(out, k),
+        }
+    }
+}
+
+/// A built-in tableau as a type, so that its data are compile-time constants
+/// in the kernels ([`Kernels::of`]).
+trait ConstTableau {
+    const TAB: &'static Tableau;
+}
+
+/// Stage `i` of a `const` tableau: one arm per stage, each with its row of A
+/// as immediates (zero terms vanish).
+#[inline(always)]
+fn const_stage<T: Real, S: State<T>>(
+    tab: &'static Tableau,
+    d: &Dynamic<'_, T>,
+    i: usize,
+    out: &mut S,
+    y: &S,
+    h: T,
+    k: &[S],
+) {
+    macro_rules! arms {
+        ($($i:literal)*) => {
+            match i {
+                $($i if $i < tab.a.len() => Static(tab).stage($i, out, y, h, k),)*
+                _ => d.stage(i, out, y, h, k),
+            }
+        };
+    }
+    arms!(1 2 3 4 5 6 7 8 9 10 11 12 13 14 15)
+}
+
+macro_rules! const_tableaus {
+    ($($marker:ident => $tab:ident;)*) => {
+        $(
+            #[derive(Debug)]
+            struct $marker;
+            impl ConstTableau for $marker {
+                const TAB: &'static Tableau = &crate::tableau::$tab;
+            }
+        )*
+
+        /// The kernels of `tab`: compiled ones for a built-in tableau
+        /// (compared by content: the addresses of promoted consts are not
+        /// guaranteed to be unique), stored coefficients otherwise.
+        fn kernels_for<T: Real, S: State<T>>(tab: &Tableau) -> Kernels<T, S> {
+            $(
+                if *tab == crate::tableau::$tab {
+                    return Kernels::of::<$marker>();
+                }
+            )*
+            Kernels::dynamic()
+        }
+
+    };
+}
+
+const_tableaus! {
+    KEuler => EULER;
+    KMidpoint => MIDPOINT;
+    KHeun => HEUN;
+    KRk4 => RK4;
+    KBs3 => BOGACKI_SHAMPINE_32;
+    KRkf45 => FEHLBERG_45;
+    KCashKarp => CASH_KARP_54;
+    KDp5 => DORMAND_PRINCE_54;
+    KTsit5 => TSITOURAS_54;
+    KVern6 => VERNER_65;
+    KVern7 => VERNER_76;
+    KDop853 => DORMAND_PRINCE_853;
+    KVern9 => VERNER_98;
+}
+
+/// A tableau's compiled kernels, called through function pointers.
+struct Compiled<'a, T, S> {
+    kernels: Kernels<T, S>,
+    dynamic: Dynamic<'a, T>,
+}
+
+impl<T: Real, S: State<T>> Coefficients<T, S> for Compiled<'_, T, S> {
+    const UNROLL: bool = false;
+    #[inline(always)]
+    fn tab(&self) -> &'static Tableau {
+        self.dynamic.tab
+    }
+    #[inline(always)]
+    fn c(&self, i: usize) -> T {
+        self.dynamic.c[i]
+    }
+    #[inline(always)]
+    fn stage(&self, i: usize, out: &mut S, y: &S, h: T, k: &[S]) {
+        (self.kernels.stage)(&self.dynamic, i, out, y, h, k)
+    }
+    #[inline(always)]
+    fn solution(&self, out: &mut S, y: &S, h: T, k: &[S]) {
+        (self.kernels.solution)(&self.dynamic, out, y, h, k)
+    }
+    #[inline(always)]
+    fn error(&self, out: &mut S, scale: T, k: &[S]) {
+        (self.kernels.error)(&self.dynamic, out, scale, k)
+    }
+    #[inline(always)]
+    fn error3(&self, out: &mut S, k: &[S]) {
+        (self.kernels.error3)(&self.dynamic, out, k)
     }
 }
 
@@ -979,7 +1161,7 @@ fn run<T: Real, S: State<T>, F: System<T, S>, C: Coefficients<T, S>>(
         ($i:expr) => {{
             let i = $i;
             let (done, rest) = w.k.split_at_mut(i);
-            coef.stage(i, w.ytmp.as_mut_slice(), y.as_slice(), h, done);
+            coef.stage(i, &mut w.ytmp, y, h, done);
             sys.rhs(t + coef.c(i) * h, &w.ytmp, &mut rest[0]);
             if stiff_stage == Some(i) && !stiff_point_in_ytmp(tab) {
                 w.ystiff.as_mut_slice().copy_from_slice(w.ytmp.as_slice());
@@ -1003,7 +1185,7 @@ fn run<T: Real, S: State<T>, F: System<T, S>, C: Coefficients<T, S>>(
             stage!(i);
         }
     }
-    coef.solution(y_new.as_mut_slice(), y.as_slice(), h, &w.k);
+    coef.solution(y_new, y, h, &w.k);
     let mut stiff = None;
     let mut fsal_pending = false;
     if fsal {
@@ -1019,12 +1201,12 @@ fn run<T: Real, S: State<T>, F: System<T, S>, C: Coefficients<T, S>>(
     let err = match tab.error {
         ErrorEstimate::None => T::zero(),
         ErrorEstimate::Embedded(_) => {
-            coef.error(w.err.as_mut_slice(), h, &w.k);
+            coef.error(&mut w.err, h, &w.k);
             norm.rms(y.as_slice(), y_new.as_slice(), w.err.as_slice())
         }
         ErrorEstimate::Combined53 { .. } => {
-            coef.error(w.err.as_mut_slice(), T::one(), &w.k);
-            coef.error3(w.err3.as_mut_slice(), &w.k);
+            coef.error(&mut w.err, T::one(), &w.k);
+            coef.error3(&mut w.err3, &w.k);
             let (s5, s3) = norm.sum_sq_pair(
                 y.as_slice(),
                 y_new.as_slice(),
@@ -1055,52 +1237,62 @@ fn panic_uninit() -> ! {
 impl<T: Real, S: State<T>> ExplicitRk<T, S> {
     /// Dormand–Prince 5(4) with its 4th-order dense output (Hairer's DOPRI5).
     pub fn dopri5() -> Self {
-        Self::builtin(&crate::tableau::DORMAND_PRINCE_54)
+        Self::compiled::<KDp5>()
     }
     /// Bogacki–Shampine 3(2) with its cubic Hermite dense output.
     pub fn bs3() -> Self {
-        Self::builtin(&crate::tableau::BOGACKI_SHAMPINE_32)
+        Self::compiled::<KBs3>()
     }
     /// Dormand–Prince 8(5,3) as in Hairer's DOP853 (use with `PiController::new(0.0)`, the
     /// default this tableau selects).
     pub fn dop853() -> Self {
-        Self::builtin(&crate::tableau::DORMAND_PRINCE_853)
+        Self::compiled::<KDop853>()
     }
     /// Tsitouras 5(4) with its free interpolant.
     pub fn tsit5() -> Self {
-        Self::builtin(&crate::tableau::TSITOURAS_54)
+        Self::compiled::<KTsit5>()
     }
     /// Verner's "most efficient" 6(5) pair.
     pub fn vern6() -> Self {
-        Self::builtin(&crate::tableau::VERNER_65)
+        Self::compiled::<KVern6>()
     }
     /// Verner's "most efficient" 7(6) pair.
     pub fn vern7() -> Self {
-        Self::builtin(&crate::tableau::VERNER_76)
+        Self::compiled::<KVern7>()
     }
     /// Verner's "most efficient" 9(8) pair.
     pub fn vern9() -> Self {
-        Self::builtin(&crate::tableau::VERNER_98)
+        Self::compiled::<KVern9>()
     }
     /// Runge–Kutta–Fehlberg 4(5).
     pub fn rkf45() -> Self {
-        Self::builtin(&crate::tableau::FEHLBERG_45)
+        Self::compiled::<KRkf45>()
     }
     /// Cash–Karp 5(4).
     pub fn cash_karp() -> Self {
-        Self::builtin(&crate::tableau::CASH_KARP_54)
+        Self::compiled::<KCashKarp>()
     }
     /// Explicit Euler (fixed step only; see [`Options::fixed_step`](crate::Options::fixed_step)).
     pub fn euler() -> Self {
-        Self::builtin(&crate::tableau::EULER)
+        Self::compiled::<KEuler>()
     }
     /// The classic fourth-order Runge–Kutta method (fixed step only).
     pub fn rk4() -> Self {
-        Self::builtin(&crate::tableau::RK4)
+        Self::compiled::<KRk4>()
     }
-    /// Built-in tableaus are validated by the test suite.
+    /// A built-in tableau chosen at run time (every built-in tableau's
+    /// kernels are compiled in). Built-in tableaus are validated by the test
+    /// suite.
     pub(crate) fn builtin(tab: &'static Tableau) -> Self {
         match Self::new(tab) {
+            Ok(m) => m,
+            Err(e) => unreachable!("built-in tableau failed validation: {e}"),
+        }
+    }
+
+    /// The built-in tableau `M` with its compiled kernels only.
+    fn compiled<M: ConstTableau>() -> Self {
+        match Self::with_kernels(M::TAB, Kernels::of::<M>()) {
             Ok(m) => m,
             Err(e) => unreachable!("built-in tableau failed validation: {e}"),
         }
