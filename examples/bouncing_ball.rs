@@ -43,10 +43,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     println!("  method    worst |t_k - exact|   steps  f-evals");
     let mut errors = Vec::new();
     for m in [Method::Dp5, Method::Tsit5, Method::Dop853, Method::Rodas5p] {
-        let sol = Integrator::new(m.stepper())
-            .tol(1e-12)
-            .event(floor())
-            .solve(fall, 0.0, 100.0, [1.0, 0.0])?;
+        let sol =
+            Integrator::new(m.stepper())
+                .tol(1e-12)
+                .event(floor())
+                .solve(fall, 0.0, 100.0, [1.0, 0.0])?;
         let err: Vec<(f64, f64)> = sol
             .events
             .iter()

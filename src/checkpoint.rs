@@ -130,10 +130,13 @@ impl<T: Copy> SavedReader<'_, T> {
 /// `serde_json`'s `float_roundtrip` feature, or a binary format).
 #[derive(Debug, Clone)]
 #[cfg_attr(feature = "serde", derive(Serialize, Deserialize))]
-#[cfg_attr(feature = "serde", serde(bound(
-    serialize = "T: Serialize, S: Serialize",
-    deserialize = "T: Deserialize<'de>, S: Deserialize<'de>"
-)))]
+#[cfg_attr(
+    feature = "serde",
+    serde(bound(
+        serialize = "T: Serialize, S: Serialize",
+        deserialize = "T: Deserialize<'de>, S: Deserialize<'de>"
+    ))
+)]
 pub struct Checkpoint<T, S> {
     /// Format version of this record.
     pub version: u32,
@@ -179,4 +182,3 @@ pub(crate) struct DriverState<T> {
 
 /// Current format version of [`Checkpoint`].
 pub const CHECKPOINT_VERSION: u32 = 1;
-

@@ -184,7 +184,10 @@ impl<T: Real> Limits<T> {
 /// `h_new = h * clamp(safety * err^(-1/k))`.
 #[derive(Debug, Clone, Copy, PartialEq)]
 #[cfg_attr(feature = "serde", derive(Serialize, Deserialize))]
-#[cfg_attr(feature = "serde", serde(bound(serialize = "T: Real", deserialize = "T: Real")))]
+#[cfg_attr(
+    feature = "serde",
+    serde(bound(serialize = "T: Real", deserialize = "T: Real"))
+)]
 pub struct IController<T> {
     /// Safety and growth limits; `None` (the default): the method's tuned
     /// limits (see [`StepController::adopt_tuning`]).
@@ -524,7 +527,10 @@ pub enum Limiter {
 /// are the method's ([`StepController::adopt_tuning`]).
 #[derive(Debug, Clone, Copy, PartialEq)]
 #[cfg_attr(feature = "serde", derive(Serialize, Deserialize))]
-#[cfg_attr(feature = "serde", serde(bound(serialize = "T: Real", deserialize = "T: Real")))]
+#[cfg_attr(
+    feature = "serde",
+    serde(bound(serialize = "T: Real", deserialize = "T: Real"))
+)]
 pub struct PidController<T> {
     /// `k beta_1, k beta_2, k beta_3` of the paper.
     pub b: [T; 3],

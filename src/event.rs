@@ -318,7 +318,10 @@ fn finite_or_err<T: Real>(index: usize, t: T, g: T) -> Result<T, SolveError> {
 /// reusable buffer of roots found in one step.
 #[derive(Debug, Clone)]
 #[cfg_attr(feature = "serde", derive(Serialize, Deserialize))]
-#[cfg_attr(feature = "serde", serde(bound(serialize = "T: Serialize", deserialize = "T: Deserialize<'de>")))]
+#[cfg_attr(
+    feature = "serde",
+    serde(bound(serialize = "T: Serialize", deserialize = "T: Deserialize<'de>"))
+)]
 pub(crate) struct Tracker<T> {
     sign: Vec<i8>,
     g_prev: Vec<T>,
@@ -536,7 +539,11 @@ impl<T: Real> Tracker<T> {
             self.counts[i] += 1;
             if stop.is_none() {
                 if let Some(terminal) = events[i].stops(self.counts[i]) {
-                    stop = Some(Hit { index: i, t: tr, terminal });
+                    stop = Some(Hit {
+                        index: i,
+                        t: tr,
+                        terminal,
+                    });
                 }
             }
         }

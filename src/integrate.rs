@@ -7,6 +7,7 @@
 //! covers, via dense output), shown to the monitors (which may project or
 //! stop), and the stepper moves on. See `docs/architecture.md`.
 
+use crate::checkpoint::{Checkpoint, DriverState, CHECKPOINT_VERSION};
 use crate::controller::{Decision, PiController, StepController, Tuning};
 use crate::detect::{BlowUpConfig, Builtin, Detection, StiffnessConfig};
 use crate::event::{Event, Tracker};
@@ -15,9 +16,10 @@ use crate::norm::{ErrorNorm, Tolerance};
 use crate::options::Overlay;
 use crate::solution::{DenseOutput, Segment};
 use crate::stepper::AttemptIssue;
-use crate::checkpoint::{Checkpoint, DriverState, CHECKPOINT_VERSION};
 use crate::stepping::{Solver, StepInfo};
-use crate::{Budget, Options, Real, SaveMode, Solution, SolveError, SolveFailure, State, Status, Stepper, System};
+use crate::{
+    Budget, Options, Real, SaveMode, Solution, SolveError, SolveFailure, State, Status, Stepper, System,
+};
 
 /// An integrator: a stepper, a controller, options and monitors.
 ///
@@ -320,7 +322,10 @@ impl<'m, T: Real, S: State<T>, St: Stepper<T, S>, C: StepController<T>> Integrat
                 cp.version
             )))
         } else if cp.method != name {
-            Err(mismatch(format!("it was written by {}, this integrator runs {name}", cp.method)))
+            Err(mismatch(format!(
+                "it was written by {}, this integrator runs {name}",
+                cp.method
+            )))
         } else if cp.monitors.len() != self.monitors.len() {
             Err(mismatch(format!(
                 "it holds {} monitors, this integrator has {}",
@@ -418,7 +423,9 @@ impl<'m, T: Real, S: State<T>, St: Stepper<T, S>, C: StepController<T>> Integrat
             monitors: monitors.as_mut_slice(),
             events: events.as_mut_slice(),
         };
-        let observer = observer.as_mut().map(|o| &mut **o as &mut (dyn FnMut(&StepInfo<T>) + Send + 'm));
+        let observer = observer
+            .as_mut()
+            .map(|o| &mut **o as &mut (dyn FnMut(&StepInfo<T>) + Send + 'm));
         (run, parts, observer)
     }
 }
@@ -1564,7 +1571,9 @@ impl<'o, T: Real, S: State<T>> Run<'o, T, S> {
             self.h = mag * self.dir;
         }
         if let Some(tr) = self.tracker.as_mut() {
-            self.tmp.as_mut_slice().copy_from_slice(stepper.derivative().as_slice());
+            self.tmp
+                .as_mut_slice()
+                .copy_from_slice(stepper.derivative().as_slice());
             tr.restart(events, t, &self.y, fired, self.h, &mut self.tmp)?;
         }
         self.rejected_last = false;

@@ -91,6 +91,7 @@ pub mod tableau;
 /// in step with ours.
 pub use nalgebra;
 
+pub use checkpoint::Checkpoint;
 pub use controller::{IController, PiController, PidController, StepController};
 pub use detect::{BlowUpConfig, Diagnostics, StiffnessConfig};
 pub use ensemble::{Ensemble, EnsembleResult};
@@ -100,12 +101,11 @@ pub use integrate::Integrator;
 pub use method::{Method, MethodStepper};
 pub use monitor::{Invariant, InvariantMonitor, Monitor, RelativisticMonitor};
 pub use norm::{ErrorNorm, Tolerance};
+pub use options::Budget;
 pub use options::{Options, SaveMode};
 pub use real::Real;
 pub use solution::{DenseOutput, EventRecord, QueryError, Solution, SolutionIter, Stats, Status};
 pub use state::State;
 pub use stepper::{AutoSwitch, ExplicitRk, Rosenbrock, StepDoubling, Stepper};
-pub use system::System;
 pub use stepping::{Progress, Solver, StepInfo, StepRecord};
-pub use checkpoint::Checkpoint;
-pub use options::Budget;
+pub use system::System;

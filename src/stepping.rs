@@ -150,7 +150,10 @@ impl<'a, 'm, T: Real, S: State<T>, St: Stepper<T, S>, C: StepController<T>, F: S
     }
 
     /// Runs `body` with the counted right-hand side.
-    fn counted<R>(&mut self, body: impl FnOnce(&mut Counted<'_, F>, &mut Run<'a, T, S>, &mut Parts<'a, 'm, T, S, St, C>) -> R) -> R {
+    fn counted<R>(
+        &mut self,
+        body: impl FnOnce(&mut Counted<'_, F>, &mut Run<'a, T, S>, &mut Parts<'a, 'm, T, S, St, C>) -> R,
+    ) -> R {
         let mut sys = Counted::new(&mut self.f);
         let out = body(&mut sys, &mut self.run, &mut self.parts);
         self.nfev += sys.count();

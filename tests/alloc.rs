@@ -411,7 +411,12 @@ fn controllers(t: &mut Table) {
 }
 
 /// Kepler with one monitor (built fresh for every solve).
-fn kepler_mon<St: Stepper<f64, V4>>(st: St, m: impl Monitor<f64, V4> + Send, o: Options<f64>, periods: f64) -> Out {
+fn kepler_mon<St: Stepper<f64, V4>>(
+    st: St,
+    m: impl Monitor<f64, V4> + Send,
+    o: Options<f64>,
+    periods: f64,
+) -> Out {
     solve(
         Integrator::new(st).options(o).monitor(m),
         kepler,

@@ -58,7 +58,10 @@ fn advance_to_lands_on_the_time_and_interpolation_matches_the_solution() {
         assert!((ym[0] - tm.cos()).abs() < 1e-9 && (ym[1] + tm.sin()).abs() < 1e-9);
         assert!(run.interpolate(t + 1.0).is_none());
     }
-    assert!(matches!(run.advance_to(10.0).unwrap(), Progress::Finished(Status::Success)));
+    assert!(matches!(
+        run.advance_to(10.0).unwrap(),
+        Progress::Finished(Status::Success)
+    ));
     // Stop times in the past or beyond the end are errors that name the call.
     let err = run.add_stop_time(5.0).unwrap_err();
     assert!(matches!(err, SolveError::InvalidStepping { .. }), "{err}");
@@ -78,7 +81,13 @@ fn set_state_restarts_the_solve_from_the_new_state() {
     let sol = run.run().unwrap();
     assert!((sol.last_state() - 2.0 * (-2f64).exp()).abs() < 1e-11);
     // Both states are in the solution at t = 1.
-    let at1: Vec<f64> = sol.t.iter().zip(&sol.y).filter(|(t, _)| **t == 1.0).map(|(_, y)| *y).collect();
+    let at1: Vec<f64> = sol
+        .t
+        .iter()
+        .zip(&sol.y)
+        .filter(|(t, _)| **t == 1.0)
+        .map(|(_, y)| *y)
+        .collect();
     assert_eq!(at1, vec![y1, 2.0 * y1]);
 }
 
@@ -129,7 +138,10 @@ fn resume_is_bit_identical_for_every_adaptive_method() {
 fn resume_is_bit_identical_for_fixed_step_methods() {
     for m in Method::ALL.into_iter().filter(|m| !m.is_adaptive()) {
         let opts = || Options::default().fixed_step(0.01);
-        let full = Integrator::new(m.stepper()).options(opts()).solve(oscillator, 0.0, 1.0, [1.0, 0.0]).unwrap();
+        let full = Integrator::new(m.stepper())
+            .options(opts())
+            .solve(oscillator, 0.0, 1.0, [1.0, 0.0])
+            .unwrap();
         let mut integ = Integrator::new(m.stepper()).options(opts());
         let mut run = integ.start(oscillator, 0.0, 1.0, [1.0, 0.0]).unwrap();
         for _ in 0..37 {
@@ -138,7 +150,11 @@ fn resume_is_bit_identical_for_fixed_step_methods() {
         let json = serde_json::to_string(&run.checkpoint()).unwrap();
         drop(run);
         let cp: Checkpoint<f64, V2> = serde_json::from_str(&json).unwrap();
-        let tail = Integrator::new(m.stepper()).resume(oscillator, cp).unwrap().run().unwrap();
+        let tail = Integrator::new(m.stepper())
+            .resume(oscillator, cp)
+            .unwrap()
+            .run()
+            .unwrap();
         assert_eq!(tail.t.as_slice(), &full.t[37..], "{}", m.name());
         assert_eq!(tail.y.as_slice(), &full.y[37..], "{}", m.name());
         assert_eq!(tail.stats, full.stats, "{}", m.name());
@@ -154,7 +170,12 @@ fn resume_is_bit_identical_across_stiffness_switches() {
         .unwrap();
     let sw = full.diagnostics.switching.as_ref().unwrap();
     assert!(sw.switches.len() >= 3, "{} switches", sw.switches.len());
-    for k in [3, full.stats.naccept / 3, full.stats.naccept / 2, full.stats.naccept - 10] {
+    for k in [
+        3,
+        full.stats.naccept / 3,
+        full.stats.naccept / 2,
+        full.stats.naccept - 10,
+    ] {
         resume_matches(Method::Auto, vdp, [2.0, 0.0], 100.0, 1e-6, k);
     }
     for m in [Method::Rodas5p, Method::Rodas4, Method::Rosenbrock23] {
@@ -168,8 +189,14 @@ fn resume_with_events_monitors_and_save_at() {
     let energy = |_t: f64, y: &V2| 0.5 * (y[0] * y[0] + y[1] * y[1]);
     let build = || {
         Integrator::new(ExplicitRk::tsit5())
-            .options(Options::default().tol(1e-8).save(SaveMode::At((0..=50).map(|k| 0.4 * k as f64).collect())))
-            .monitor(odestride::InvariantMonitor::new(odestride::Invariant::new("energy", energy).tol_total(1e-6)))
+            .options(
+                Options::default()
+                    .tol(1e-8)
+                    .save(SaveMode::At((0..=50).map(|k| 0.4 * k as f64).collect())),
+            )
+            .monitor(odestride::InvariantMonitor::new(
+                odestride::Invariant::new("energy", energy).tol_total(1e-6),
+            ))
             .event(Event::new(|_t, y: &V2| y[0]).rising())
     };
     let full = build().solve(oscillator, 0.0, 20.0, [1.0, 0.0]).unwrap();
@@ -199,10 +226,14 @@ fn resume_with_events_monitors_and_save_at() {
     run.step().unwrap();
     let cp = run.checkpoint();
     drop(run);
-    let err = Integrator::new(ExplicitRk::dopri5()).resume(oscillator, cp.clone()).unwrap_err();
+    let err = Integrator::new(ExplicitRk::dopri5())
+        .resume(oscillator, cp.clone())
+        .unwrap_err();
     assert!(err.to_string().contains("Tsit5"), "{err}");
     let err = Integrator::new(ExplicitRk::tsit5())
-        .monitor(odestride::InvariantMonitor::new(odestride::Invariant::new("energy", energy)))
+        .monitor(odestride::InvariantMonitor::new(odestride::Invariant::new(
+            "energy", energy,
+        )))
         .resume(oscillator, cp)
         .unwrap_err();
     assert!(err.to_string().contains("events"), "{err}");
@@ -232,7 +263,13 @@ fn bouncing_ball_twenty_bounces_to_1e_10() {
         dy[1] = -g;
     };
     let exact = bounce_times(1.0, g, e, 20);
-    for method in [Method::Dp5, Method::Tsit5, Method::Dop853, Method::Vern7, Method::Rodas5p] {
+    for method in [
+        Method::Dp5,
+        Method::Tsit5,
+        Method::Dop853,
+        Method::Vern7,
+        Method::Rodas5p,
+    ] {
         let floor = Event::new(|_t, y: &V2| y[0])
             .falling()
             .action(move |_t, y: &mut V2| y[1] = -e * y[1])
@@ -242,10 +279,25 @@ fn bouncing_ball_twenty_bounces_to_1e_10() {
             .event(floor)
             .solve(f, 0.0, 100.0, [1.0, 0.0])
             .unwrap();
-        assert_eq!(sol.status, Status::TerminalEvent { index: 0, t: sol.events[19].t });
+        assert_eq!(
+            sol.status,
+            Status::TerminalEvent {
+                index: 0,
+                t: sol.events[19].t
+            }
+        );
         assert_eq!(sol.events.len(), 20, "{}", method.name());
-        let worst = sol.events.iter().zip(&exact).map(|(r, t)| (r.t - t).abs()).fold(0.0, f64::max);
-        assert!(worst < 1e-10, "{}: worst bounce-time error {worst:e}", method.name());
+        let worst = sol
+            .events
+            .iter()
+            .zip(&exact)
+            .map(|(r, t)| (r.t - t).abs())
+            .fold(0.0, f64::max);
+        assert!(
+            worst < 1e-10,
+            "{}: worst bounce-time error {worst:e}",
+            method.name()
+        );
         // Just before each impact the speed is that of the fall: v_k = g t1 e^(k-1).
         let v1 = g * exact[0];
         for (k, r) in sol.events.iter().enumerate() {
@@ -274,7 +326,10 @@ fn an_acting_event_does_not_fire_twice_at_its_root() {
     for (r, t) in sol.events.iter().zip(inside) {
         assert!((r.t - t).abs() < 1e-10);
     }
-    assert!(sol.y.iter().all(|y| y[0] > -1e-9), "the ball stays above the floor");
+    assert!(
+        sol.y.iter().all(|y| y[0] > -1e-9),
+        "the ball stays above the floor"
+    );
 }
 
 #[test]
@@ -283,7 +338,12 @@ fn step_budget_and_wall_time_end_the_solve_cleanly() {
         .options(Options::default().tol(1e-10).step_budget(25))
         .solve(oscillator, 0.0, 100.0, [1.0, 0.0])
         .unwrap();
-    assert_eq!(sol.status, Status::OutOfBudget { budget: Budget::Steps(25) });
+    assert_eq!(
+        sol.status,
+        Status::OutOfBudget {
+            budget: Budget::Steps(25)
+        }
+    );
     assert_eq!(sol.stats.naccept, 25);
     let t = sol.last_time();
     assert!((sol.last_state()[0] - t.cos()).abs() < 1e-9);
@@ -291,7 +351,12 @@ fn step_budget_and_wall_time_end_the_solve_cleanly() {
         .options(Options::default().wall_time(std::time::Duration::ZERO))
         .solve(oscillator, 0.0, 100.0, [1.0, 0.0])
         .unwrap();
-    assert!(matches!(sol.status, Status::OutOfBudget { budget: Budget::WallTime(_) }));
+    assert!(matches!(
+        sol.status,
+        Status::OutOfBudget {
+            budget: Budget::WallTime(_)
+        }
+    ));
     assert_eq!(sol.stats.naccept, 1);
 }
 
@@ -331,7 +396,9 @@ fn integrators_and_solutions_move_between_threads() {
     let energy = |_t: f64, y: &V2| 0.5 * (y[0] * y[0] + y[1] * y[1]);
     let integ = Integrator::new(ExplicitRk::dop853())
         .tol(1e-10)
-        .monitor(odestride::InvariantMonitor::new(odestride::Invariant::new("energy", energy)))
+        .monitor(odestride::InvariantMonitor::new(odestride::Invariant::new(
+            "energy", energy,
+        )))
         .event(Event::new(|_t, y: &V2| y[1]).falling());
     let sol = std::thread::spawn(move || {
         let mut integ = integ;

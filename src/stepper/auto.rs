@@ -887,7 +887,13 @@ impl<T: Real, S: State<T>> Stepper<T, S> for AutoSwitch<T, S> {
         }
     }
 
-    fn restore_state<F: System<T, S>>(&mut self, sys: &mut F, t: T, y: &S, saved: &Saved<T>) -> Result<(), String> {
+    fn restore_state<F: System<T, S>>(
+        &mut self,
+        sys: &mut F,
+        t: T,
+        y: &S,
+        saved: &Saved<T>,
+    ) -> Result<(), String> {
         let [ex_saved, im_saved] = saved.parts.as_slice() else {
             return Err("an automatic-switching record has two engine parts".into());
         };
@@ -897,7 +903,13 @@ impl<T: Real, S: State<T>> Stepper<T, S> for AutoSwitch<T, S> {
         self.ex().estimate_stiffness(true);
         self.implicit.restore_state(sys, t, y, im_saved)?;
         let mut r = saved.reader();
-        let phase = |c: u64| if c == Phase::Implicit as u64 { Phase::Implicit } else { Phase::Explicit };
+        let phase = |c: u64| {
+            if c == Phase::Implicit as u64 {
+                Phase::Implicit
+            } else {
+                Phase::Explicit
+            }
+        };
         self.active = phase(r.count()?);
         self.last = phase(r.count()?);
         self.at_boundary = r.usize()?;

@@ -481,7 +481,13 @@ impl<T: Real, S: State<T>> Stepper<T, S> for ExplicitRk<T, S> {
         }
     }
 
-    fn restore_state<F: System<T, S>>(&mut self, _sys: &mut F, _t: T, y: &S, saved: &Saved<T>) -> Result<(), String> {
+    fn restore_state<F: System<T, S>>(
+        &mut self,
+        _sys: &mut F,
+        _t: T,
+        y: &S,
+        saved: &Saved<T>,
+    ) -> Result<(), String> {
         self.workspace(y);
         match self.ws.as_mut() {
             Some(w) => super::restore_vector(&mut w.k[0], &saved.reals, "the stored derivative"),
@@ -495,7 +501,6 @@ impl<T: Real, S: State<T>> Stepper<T, S> for ExplicitRk<T, S> {
             None => panic_uninit(),
         }
     }
-
 
     fn attempt<F: System<T, S>>(
         &mut self,

@@ -217,7 +217,13 @@ pub trait Stepper<T: Real, S: State<T>> {
     /// once more (the same value for a deterministic `f`, one more in
     /// [`Stats::nfev`](crate::Stats::nfev)). An error says why the record
     /// does not fit.
-    fn restore_state<F: System<T, S>>(&mut self, sys: &mut F, t: T, y: &S, saved: &Saved<T>) -> Result<(), String> {
+    fn restore_state<F: System<T, S>>(
+        &mut self,
+        sys: &mut F,
+        t: T,
+        y: &S,
+        saved: &Saved<T>,
+    ) -> Result<(), String> {
         let _ = saved;
         self.init(sys, t, y);
         Ok(())

@@ -500,7 +500,13 @@ impl<T: Real, S: State<T>> Stepper<T, S> for Rosenbrock<T, S> {
         )
     }
 
-    fn restore_state<F: System<T, S>>(&mut self, _sys: &mut F, _t: T, y: &S, saved: &Saved<T>) -> Result<(), String> {
+    fn restore_state<F: System<T, S>>(
+        &mut self,
+        _sys: &mut F,
+        _t: T,
+        y: &S,
+        saved: &Saved<T>,
+    ) -> Result<(), String> {
         self.allocate(y);
         let mut r = saved.reader();
         self.counts = LinearCounts {

@@ -216,7 +216,13 @@ impl<T: Real, S: State<T>> Stepper<T, S> for StepDoubling<T, S> {
         }
     }
 
-    fn restore_state<F: System<T, S>>(&mut self, _sys: &mut F, _t: T, y: &S, saved: &Saved<T>) -> Result<(), String> {
+    fn restore_state<F: System<T, S>>(
+        &mut self,
+        _sys: &mut F,
+        _t: T,
+        y: &S,
+        saved: &Saved<T>,
+    ) -> Result<(), String> {
         self.workspace(y);
         match self.ws.as_mut() {
             Some(w) => super::restore_vector(&mut w.f0, &saved.reals, "the stored derivative"),
