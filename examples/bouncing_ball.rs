@@ -25,7 +25,7 @@ fn fall(_t: f64, y: &V, dy: &mut V) {
 fn floor() -> Event<'static, f64, V> {
     Event::new(|_t, y: &V| y[0])
         .falling()
-        .action(|_t, y: &mut V| y[1] = -E * y[1])
+        .action(|_t, y: &mut V| y[1] *= -E)
         .terminal_after(20)
 }
 

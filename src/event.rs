@@ -196,7 +196,7 @@ impl<'a, T: Real, S: State<T>> Event<'a, T, S> {
     /// };
     /// let floor = Event::new(|_t, y: &[f64; 2]| y[0])
     ///     .falling()
-    ///     .action(|_t, y: &mut [f64; 2]| y[1] = -0.5 * y[1]);
+    ///     .action(|_t, y: &mut [f64; 2]| y[1] *= -0.5);
     /// let sol = Integrator::new(ExplicitRk::dopri5())
     ///     .tol(1e-10)
     ///     .event(floor)

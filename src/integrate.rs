@@ -16,7 +16,7 @@ use crate::norm::{ErrorNorm, Tolerance};
 use crate::options::Overlay;
 use crate::solution::{DenseOutput, Segment};
 use crate::stepper::AttemptIssue;
-use crate::stepping::{Solver, StepInfo};
+use crate::stepping::{ObserverRef, Solver, StepInfo};
 use crate::{
     Budget, Options, Real, SaveMode, Solution, SolveError, SolveFailure, State, Status, Stepper, System,
 };
@@ -273,6 +273,7 @@ impl<'m, T: Real, S: State<T>, St: Stepper<T, S>, C: StepController<T>> Integrat
     /// let sol = run.run().unwrap();
     /// assert!((sol.last_state() - 2.0 * (-2f64).exp()).abs() < 1e-10);
     /// ```
+    #[allow(clippy::type_complexity)]
     pub fn start<F: System<T, S>>(
         &mut self,
         f: F,
@@ -297,6 +298,7 @@ impl<'m, T: Real, S: State<T>, St: Stepper<T, S>, C: StepController<T>> Integrat
     /// built-in steppers, controllers and monitors; its [`Solution`] holds
     /// the outputs from the checkpoint's time on, and its statistics count
     /// from the start of the original solve.
+    #[allow(clippy::type_complexity)]
     pub fn resume<F: System<T, S>>(
         &mut self,
         f: F,
@@ -396,7 +398,7 @@ impl<'m, T: Real, S: State<T>, St: Stepper<T, S>, C: StepController<T>> Integrat
     ) -> (
         Run<'_, T, S>,
         Parts<'_, 'm, T, S, St, C>,
-        Option<&mut (dyn FnMut(&StepInfo<T>) + Send + 'm)>,
+        Option<ObserverRef<'_, 'm, T>>,
     ) {
         let name = self.stepper.name().to_string();
         // The built-in detectors run after the user's monitors (they see the

@@ -37,6 +37,9 @@ use crate::integrate::{Parts, Run};
 use crate::system::Counted;
 use crate::{Real, Solution, SolveError, SolveFailure, State, Status, Stepper, System};
 
+/// The step observer as a running solve borrows it.
+pub(crate) type ObserverRef<'a, 'm, T> = &'a mut (dyn FnMut(&StepInfo<T>) + Send + 'm);
+
 /// What one call to [`Solver::step`] did.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Progress<T> {
@@ -103,7 +106,7 @@ pub struct StepRecord<T, S> {
 pub struct Solver<'a, 'm, T: Real, S: State<T>, St, C, F> {
     run: Run<'a, T, S>,
     parts: Parts<'a, 'm, T, S, St, C>,
-    observer: Option<&'a mut (dyn FnMut(&StepInfo<T>) + Send + 'm)>,
+    observer: Option<ObserverRef<'a, 'm, T>>,
     f: F,
     nfev: usize,
     /// A right-hand side that resized `dy` (run-time sized states): the
@@ -134,7 +137,7 @@ impl<'a, 'm, T: Real, S: State<T>, St: Stepper<T, S>, C: StepController<T>, F: S
     pub(crate) fn new(
         run: Run<'a, T, S>,
         parts: Parts<'a, 'm, T, S, St, C>,
-        observer: Option<&'a mut (dyn FnMut(&StepInfo<T>) + Send + 'm)>,
+        observer: Option<ObserverRef<'a, 'm, T>>,
         f: F,
         nfev: usize,
     ) -> Self {

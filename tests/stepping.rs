@@ -272,7 +272,7 @@ fn bouncing_ball_twenty_bounces_to_1e_10() {
     ] {
         let floor = Event::new(|_t, y: &V2| y[0])
             .falling()
-            .action(move |_t, y: &mut V2| y[1] = -e * y[1])
+            .action(move |_t, y: &mut V2| y[1] *= -e)
             .terminal_after(20);
         let sol = Integrator::new(method.stepper())
             .tol(1e-12)
@@ -317,7 +317,7 @@ fn an_acting_event_does_not_fire_twice_at_its_root() {
     };
     let sol = Integrator::new(ExplicitRk::dopri5())
         .tol(1e-10)
-        .event(Event::new(|_t, y: &V2| y[0]).action(|_t, y: &mut V2| y[1] = -0.8 * y[1]))
+        .event(Event::new(|_t, y: &V2| y[0]).action(|_t, y: &mut V2| y[1] *= -0.8))
         .solve(f, 0.0, 2.5, [1.0, 0.0])
         .unwrap();
     let exact = bounce_times(1.0, 9.81, 0.8, 4);
