@@ -422,6 +422,9 @@ impl<'a, 'm, T: Real, S: State<T>, St: Stepper<T, S>, C: StepController<T>, F: S
                 reason: format!("into_solution() at t = {}", self.run.t.to_f64_lossy()),
             })
         });
+        // The stepper finishes the last step (its counters, as after every
+        // other step).
+        self.counted(|sys, run, parts| run.flush(sys, parts.stepper));
         let stepper = &*self.parts.stepper;
         let mut run = self.run;
         run.sol.diagnostics = run.builtin.diagnostics();

@@ -136,9 +136,18 @@ pub struct StiffnessReport<T> {
     pub stiff_steps: usize,
     /// Largest estimate seen.
     pub max_h_lambda: T,
-    /// The stiff episodes, in order (the last may still be open at the end).
+    /// The stiff episodes, in order (the last may still be open at the end);
+    /// at most [`MAX_EPISODES`] are recorded.
     pub episodes: Vec<StiffEpisode<T>>,
+    /// Episodes after the first [`MAX_EPISODES`] (counted, not recorded).
+    #[cfg_attr(feature = "serde", serde(default))]
+    pub unrecorded: usize,
 }
+
+/// Episodes a [`StiffnessDetector`] records (the list is allocated once per
+/// solve, so recording costs no allocation per step; later ones are counted
+/// in [`StiffnessReport::unrecorded`]).
+pub const MAX_EPISODES: usize = 64;
 
 impl<T: Real> StiffnessReport<T> {
     /// Whether stiffness was declared at all.
@@ -196,6 +205,8 @@ pub struct StiffnessDetector<T> {
     stiff_steps: usize,
     max_hl: f64,
     episodes: Vec<StiffEpisode<T>>,
+    #[cfg_attr(feature = "serde", serde(default))]
+    unrecorded: usize,
 }
 
 impl<T: Real> StiffnessDetector<T> {
@@ -213,6 +224,7 @@ impl<T: Real> StiffnessDetector<T> {
             stiff_steps: 0,
             max_hl: 0.0,
             episodes: Vec::new(),
+            unrecorded: 0,
         }
     }
     /// The settings.
@@ -226,7 +238,10 @@ impl<T: Real> StiffnessDetector<T> {
         if !self.cfg.enabled {
             return None;
         }
-        let mut episodes = self.episodes.clone();
+        // One allocation whatever the number of episodes (the report of a
+        // long solve costs what a short one's does).
+        let mut episodes = Vec::with_capacity(self.episodes.len() + 1);
+        episodes.extend_from_slice(&self.episodes);
         if self.open {
             episodes.push(self.episode());
         }
@@ -237,6 +252,7 @@ impl<T: Real> StiffnessDetector<T> {
             stiff_steps: self.stiff_steps,
             max_h_lambda: T::lit(self.max_hl),
             episodes,
+            unrecorded: self.unrecorded,
         })
     }
     fn episode(&self) -> StiffEpisode<T> {
@@ -266,6 +282,8 @@ impl<T: Real, S: State<T>> Monitor<T, S> for StiffnessDetector<T> {
         self.stiff_steps = 0;
         self.max_hl = 0.0;
         self.episodes.clear();
+        self.episodes.reserve(MAX_EPISODES);
+        self.unrecorded = 0;
     }
     fn accepted(&mut self, step: &mut AcceptedStep<'_, T, S>) -> AfterStep<T> {
         if !self.cfg.enabled {
@@ -310,8 +328,12 @@ impl<T: Real, S: State<T>> Monitor<T, S> for StiffnessDetector<T> {
             self.nonstiff += 1;
             if self.nonstiff >= self.cfg.reset_after.max(1) && self.run.n > 0 {
                 if self.open {
-                    let ep = self.episode();
-                    self.episodes.push(ep);
+                    if self.episodes.len() < MAX_EPISODES {
+                        let ep = self.episode();
+                        self.episodes.push(ep);
+                    } else {
+                        self.unrecorded += 1;
+                    }
                     self.open = false;
                 }
                 self.run = Run::default();
