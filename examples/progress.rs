@@ -17,13 +17,18 @@ fn lorenz(_t: f64, y: &V3, dy: &mut V3) {
 }
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let t_end = 5000.0;
+    let t_end = 4000.0;
     let bar = ProgressBar::new(1000);
     bar.set_style(ProgressStyle::with_template(
         "{bar:40} {percent:>3}%  t = {msg}  ({elapsed} elapsed, ~{eta} left)",
     )?);
     let sol = Integrator::new(Method::Vern9.stepper())
-        .options(Options::default().tol(1e-12).save(odestride::SaveMode::FinalOnly))
+        .options(
+            Options::default()
+                .tol(1e-12)
+                .max_steps(1_000_000)
+                .save(odestride::SaveMode::FinalOnly),
+        )
         .on_step(|s| {
             // One call per accepted step; the bar redraws at most ~20 times a second.
             bar.set_position((s.fraction() * 1000.0) as u64);
