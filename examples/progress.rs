@@ -2,11 +2,19 @@
 //! (the `indicatif` crate), and `Options::wall_time` ends a solve cleanly
 //! with its partial solution when the time is up.
 //!
-//! Run with `cargo run --release --example progress`.
+//! The plots show what the bar is driven by: the accepted step sizes
+//! against t, and the fraction of the span done against wall-clock time.
+//!
+//! Run with `cargo run --release --example progress`; the plots go to
+//! `target/plots/progress*.svg`.
+#[path = "common/plot.rs"]
+mod plot;
+
 use indicatif::{ProgressBar, ProgressStyle};
 use nalgebra::SVector;
-use odestride::{Integrator, Method, Options, Status};
-use std::time::Duration;
+use odestride::{Integrator, Method, Options, Status, StepInfo};
+use plot::{Figure, Scale, Series};
+use std::time::{Duration, Instant};
 
 type V3 = SVector<f64, 3>;
 
@@ -22,6 +30,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     bar.set_style(ProgressStyle::with_template(
         "{bar:40} {percent:>3}%  t = {msg}  ({elapsed} elapsed, ~{eta} left)",
     )?);
+    let clock = Instant::now();
+    // Every 64th step's (t, |h|) and (wall time, fraction done), for the plots.
+    let mut steps = Vec::new();
+    let mut done = Vec::new();
     let sol = Integrator::new(Method::Vern9.stepper())
         .options(
             Options::default()
@@ -29,11 +41,15 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 .max_steps(1_000_000)
                 .save(odestride::SaveMode::FinalOnly),
         )
-        .on_step(|s| {
+        .on_step(|s: &StepInfo<f64>| {
             // One call per accepted step; the bar redraws at most ~20 times a second.
             bar.set_position((s.fraction() * 1000.0) as u64);
             if s.naccept % 1024 == 0 {
                 bar.set_message(format!("{:.0}", s.t));
+            }
+            if s.naccept % 64 == 0 {
+                steps.push((s.t, s.h.abs()));
+                done.push((clock.elapsed().as_secs_f64() * 1e3, s.fraction()));
             }
         })
         .solve(lorenz, 0.0, t_end, V3::new(1.0, 0.0, 0.0))?;
@@ -42,6 +58,33 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         "Lorenz to t = {t_end}: {} steps, {} evaluations, status {:?}",
         sol.stats.naccept, sol.stats.nfev, sol.status
     );
+
+    let path = plot::plot(
+        "progress_steps.svg",
+        &Figure {
+            title: "Lorenz, Vern9 at tol 1e-12: the accepted step sizes the observer sees",
+            x_label: "t",
+            y_label: "step size |h|",
+            x_scale: Scale::Linear,
+            y_scale: Scale::Log,
+            equal_aspect: false,
+        },
+        &[Series::markers("|h| (every 64th step)", steps)],
+    )?;
+    println!("plot: {}", path.display());
+    let path = plot::plot(
+        "progress.svg",
+        &Figure {
+            title: "What the progress bar shows: fraction of the span done against wall-clock time",
+            x_label: "wall-clock time (ms)",
+            y_label: "fraction of [0, t_end] done",
+            x_scale: Scale::Linear,
+            y_scale: Scale::Linear,
+            equal_aspect: false,
+        },
+        &[Series::line("fraction() in on_step", done)],
+    )?;
+    println!("plot: {}", path.display());
 
     // A wall-clock budget: the solve stops cleanly where the time ran out.
     let sol = Integrator::new(Method::Vern9.stepper())
