@@ -44,10 +44,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .on_step(|s: &StepInfo<f64>| {
             // One call per accepted step; the bar redraws at most ~20 times a second.
             bar.set_position((s.fraction() * 1000.0) as u64);
-            if s.naccept % 1024 == 0 {
+            if s.naccept.is_multiple_of(1024) {
                 bar.set_message(format!("{:.0}", s.t));
             }
-            if s.naccept % 64 == 0 {
+            if s.naccept.is_multiple_of(64) {
                 steps.push((s.t, s.h.abs()));
                 done.push((clock.elapsed().as_secs_f64() * 1e3, s.fraction()));
             }
