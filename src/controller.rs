@@ -301,11 +301,12 @@ pub struct PiController<T> {
     /// predictive step.
     h_acc: T,
     err_acc: T,
-    /// `ln(err_old)`, updated once per accepted step (in `commit`): the
-    /// factor is then `exp(beta ln(err_old) - alpha ln(err))`, one `ln` and
-    /// one `exp` in `decide` instead of two `powf` (equal to a few ulp).
-    /// Derived data: not serialised, not compared.
-    ln_err_old: T,
+    /// `(beta, ln(err_old))`, computed once per accepted step (in `commit`)
+    /// for the `beta` then in force, and not at all when `beta = 0`
+    /// (DOP853): the factor is `exp(beta ln(err_old) - alpha ln(err))`, one
+    /// `ln` and one `exp` in `decide`. Derived data: not serialised, not
+    /// compared; recomputed if `beta` changed since.
+    ln_old: (T, T),
 }
 
 /// The serialised form of a [`PiController`] (the cache is recomputed).
@@ -338,7 +339,7 @@ impl<T: Real> From<PiState<T>> for PiController<T> {
             err_old: s.err_old,
             h_acc: s.h_acc.unwrap_or(T::zero()),
             err_acc: s.err_acc.unwrap_or(T::lit(1e-2)),
-            ln_err_old: s.err_old.ln(),
+            ln_old: (T::zero(), T::zero()),
         }
     }
 }
@@ -428,6 +429,28 @@ impl<T: Real> PiController<T> {
     fn alpha(&self, k: u32) -> T {
         T::one() / T::lit(k as f64) - T::lit(0.75) * self.effective_beta()
     }
+    /// `(beta, ln(err_old))` for the `beta` in force (no `ln` for 0).
+    fn cache_ln_old(&self) -> (T, T) {
+        let beta = self.effective_beta();
+        let l = if beta == T::zero() {
+            T::zero()
+        } else {
+            self.err_old.ln()
+        };
+        (beta, l)
+    }
+    /// `ln(err_old)` where it matters (`beta != 0`), from the cache when it
+    /// was made for this `beta`.
+    #[inline]
+    fn ln_err_old(&self, beta: T) -> T {
+        if beta == T::zero() {
+            T::zero()
+        } else if self.ln_old.0 == beta {
+            self.ln_old.1
+        } else {
+            self.err_old.ln()
+        }
+    }
 }
 
 impl<T: Real> Default for PiController<T> {
@@ -443,7 +466,7 @@ impl<T: Real> Default for PiController<T> {
             err_old,
             h_acc: T::zero(),
             err_acc: T::lit(1e-2),
-            ln_err_old: err_old.ln(),
+            ln_old: (T::zero(), T::zero()),
         }
     }
 }
@@ -456,7 +479,8 @@ impl<T: Real> StepController<T> for PiController<T> {
             // err = 0 (an exact step) is capped at the smallest positive
             // value: the factor then saturates at max_factor (alpha > 0).
             let ln_err = err.max(T::min_positive_value()).ln();
-            let f = limits.safety * (self.effective_beta() * self.ln_err_old - alpha * ln_err).exp();
+            let beta = self.effective_beta();
+            let f = limits.safety * (beta * self.ln_err_old(beta) - alpha * ln_err).exp();
             let mut r = limits.clamp(f);
             if self.effective_predictive() && self.h_acc != T::zero() {
                 let ln_gus = (self.err_acc.ln() - T::lit(2.0) * ln_err) / T::lit(k as f64);
@@ -472,7 +496,7 @@ impl<T: Real> StepController<T> for PiController<T> {
     }
     fn commit(&mut self, h: T, err: T) {
         self.err_old = err.max(T::lit(1e-4));
-        self.ln_err_old = self.err_old.ln();
+        self.ln_old = self.cache_ln_old();
         if self.effective_predictive() {
             self.h_acc = h;
             self.err_acc = err.max(T::lit(1e-2));
@@ -480,12 +504,13 @@ impl<T: Real> StepController<T> for PiController<T> {
     }
     fn reset(&mut self) {
         self.err_old = T::lit(1e-4);
-        self.ln_err_old = self.err_old.ln();
+        self.ln_old = self.cache_ln_old();
         self.h_acc = T::zero();
         self.err_acc = T::lit(1e-2);
     }
     fn adopt_tuning(&mut self, tuned: &Tuning<T>) {
         self.tuned = *tuned;
+        self.ln_old = self.cache_ln_old();
     }
     fn history(&self) -> Saved<T> {
         Saved::new(vec![self.err_old, self.h_acc, self.err_acc], Vec::new())
@@ -493,7 +518,7 @@ impl<T: Real> StepController<T> for PiController<T> {
     fn set_history(&mut self, saved: &Saved<T>) -> Result<(), String> {
         let mut r = saved.reader();
         self.err_old = r.real()?;
-        self.ln_err_old = self.err_old.ln();
+        self.ln_old = self.cache_ln_old();
         self.h_acc = r.real()?;
         self.err_acc = r.real()?;
         Ok(())

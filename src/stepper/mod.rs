@@ -154,7 +154,9 @@ pub trait Stepper<T: Real, S: State<T>> {
     /// skip the estimate's work when it is not). The default ignores it.
     fn estimate_stiffness(&mut self, _on: bool) {}
     /// An estimate of `|h lambda|` for the dominant eigenvalue from the last
-    /// attempt's stages, if the method can provide one cheaply.
+    /// attempt's stages, if the method can provide one cheaply. It is read
+    /// on accepted steps only, so a stepper may skip it (`None`) for an
+    /// attempt that fails the error test (`err > 1`); the explicit pairs do.
     fn stiffness_estimate(&self) -> Option<T> {
         None
     }

@@ -161,7 +161,10 @@ fn run_diffeq<const N: usize, P: Problem<N>>(name: &str, tol: f64) -> Out {
 
 #[cfg(feature = "diffsol")]
 fn run_diffsol<const N: usize, P: Problem<N>>(_name: &str, tol: f64) -> Out {
-    use diffsol::{NalgebraMat, OdeBuilder, OdeEquations, OdeSolverMethod, OdeSolverStopReason, Op, Vector};
+    use diffsol::{
+        NalgebraMat, OdeBuilder, OdeEquations, OdeSolverConfig, OdeSolverMethod, OdeSolverStopReason, Op,
+        Vector,
+    };
     let y0 = P::y0();
     let problem = OdeBuilder::<NalgebraMat<f64>>::new()
         .rtol(tol)
@@ -174,6 +177,8 @@ fn run_diffsol<const N: usize, P: Problem<N>>(_name: &str, tol: f64) -> Out {
         .build()
         .expect("diffsol build");
     let mut s = problem.tsit45().expect("diffsol tsit45");
+    // Its default limit (5000 steps) ends the tight-tolerance runs.
+    *s.config_mut().as_base_mut().maximum_number_timesteps = usize::MAX;
     s.set_stop_time(P::T_END).expect("stop time");
     loop {
         match s.step().expect("diffsol step") {
