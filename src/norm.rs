@@ -185,6 +185,21 @@ impl<T: Real> ErrorNorm<T> {
     pub fn sum_sq_pair(&self, y: &[T], y_new: &[T], e1: &[T], e2: &[T]) -> (T, T) {
         let mut s1 = T::zero();
         let mut s2 = T::zero();
+        if let (Tolerance::Scalar(r), Tolerance::Scalar(a), None, false) =
+            (&self.rtol, &self.atol, &self.weights, self.zero_atol)
+        {
+            // The common case without the per-component dispatch (the same
+            // arithmetic as below).
+            let n = y.len();
+            let (y_new, e1, e2) = (&y_new[..n], &e1[..n], &e2[..n]);
+            for i in 0..n {
+                let w = T::one() / (*a + *r * y[i].abs().max(y_new[i].abs()));
+                let (q1, q2) = (e1[i] * w, e2[i] * w);
+                s1 = s1 + q1 * q1;
+                s2 = s2 + q2 * q2;
+            }
+            return (s1, s2);
+        }
         for i in 0..y.len() {
             let sc = self.scale(i, y[i], y_new[i]);
             let (mut q1, mut q2) = if self.zero_atol {

@@ -97,7 +97,7 @@ struct GenericStiff<T> {
     first_is_error: bool,
     /// The combinations still to form: `w1` (unless `first_is_error`),
     /// `d1`, then `w2`, `d2`.
-    rows: Vec<NonZeros<T>>,
+    rows: Vec<Row<T>>,
 }
 
 impl<T: Real> GenericStiff<T> {
@@ -107,13 +107,7 @@ impl<T: Real> GenericStiff<T> {
             (ErrorEstimate::Embedded(e), Some((w, _))) => w.as_slice() == e,
             _ => false,
         };
-        let nz = |v: &[f64]| {
-            v.iter()
-                .enumerate()
-                .filter(|(_, c)| **c != 0.0)
-                .map(|(j, c)| (j, T::lit(*c)))
-                .collect::<NonZeros<T>>()
-        };
+        let nz = |v: &[f64]| Row::of(v.iter().map(|c| T::lit(*c)).collect());
         let mut rows = Vec::new();
         for (p, (w, d)) in pairs.iter().enumerate() {
             if !(p == 0 && first_is_error) {
@@ -923,7 +917,10 @@ fn generic_stiffness<T: Real, S: State<T>>(
     norm: &ErrorNorm<T>,
 ) -> Option<(T, T)> {
     for (v, row) in w.sv.iter_mut().zip(&g.rows) {
-        lincomb(v.as_mut_slice(), None, h, row, &w.k[..s]);
+        match row {
+            Row::Dense(r) => dense_combination(v.as_mut_slice(), h, r, &w.k[..s]),
+            Row::Sparse(r) => lincomb(v.as_mut_slice(), None, h, r, &w.k[..s]),
+        }
     }
     let mut best: Option<(T, T)> = None;
     let mut next = 0;
@@ -943,6 +940,64 @@ fn generic_stiffness<T: Real, S: State<T>>(
         };
     }
     best
+}
+
+/// A combination of the stages for the generic stiffness estimate.
+#[derive(Debug)]
+enum Row<T> {
+    /// Mostly nonzero over a stage count with a fixed-length loop
+    /// ([`dense_combination`]).
+    Dense(Vec<T>),
+    /// Otherwise: the nonzero entries.
+    Sparse(NonZeros<T>),
+}
+
+impl<T: Real> Row<T> {
+    fn of(v: Vec<T>) -> Self {
+        let nonzero = v.iter().filter(|c| **c != T::zero()).count();
+        if DENSE_LENGTHS.contains(&v.len()) && 2 * nonzero > v.len() {
+            Row::Dense(v)
+        } else {
+            Row::Sparse(
+                v.iter()
+                    .copied()
+                    .enumerate()
+                    .filter(|(_, c)| *c != T::zero())
+                    .collect(),
+            )
+        }
+    }
+}
+
+/// The stage counts [`dense_combination`] has a fixed-length loop for: those
+/// of the built-in pairs that use the generic stiffness estimate (BS3,
+/// RKF45 and Cash–Karp, Vern9).
+const DENSE_LENGTHS: [usize; 3] = [4, 6, 16];
+
+/// `out = scale sum_l row_l k_l` over every stage (a dense row of
+/// coefficients read at run time) in a loop of constant length: unrolled,
+/// without bounds checks, the cost of a compiled stage combination. Only
+/// for the lengths of [`DENSE_LENGTHS`] (others are [`Row::Sparse`]).
+fn dense_combination<T: Real, S: State<T>>(out: &mut [T], scale: T, row: &[T], k: &[S]) {
+    match row.len() {
+        4 => dense_fixed::<T, S, 4>(out, scale, row, k),
+        6 => dense_fixed::<T, S, 6>(out, scale, row, k),
+        _ => dense_fixed::<T, S, 16>(out, scale, row, k),
+    }
+}
+
+#[inline(always)]
+fn dense_fixed<T: Real, S: State<T>, const L: usize>(out: &mut [T], scale: T, row: &[T], k: &[S]) {
+    let (Ok(row), Ok(k)) = (<&[T; L]>::try_from(row), <&[S; L]>::try_from(k)) else {
+        return;
+    };
+    for (i, o) in out.iter_mut().enumerate() {
+        let mut a = T::zero();
+        for l in 0..L {
+            a = a + row[l] * k[l].as_slice()[i];
+        }
+        *o = scale * a;
+    }
 }
 
 /// Whether the stage point of the stiffness test's first stage is still in
