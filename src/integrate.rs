@@ -1474,7 +1474,12 @@ impl<'o, T: Real, S: State<T>> Run<'o, T, S> {
             }
             // Next step size: h_max, monitors' caps, no growth after a rejection.
             let mut mag;
-            (mag, self.capped_by) = monitor_caps(monitors, h_next.abs().min(h_max).max(h_min), t_new)?;
+            let mag0 = h_next.abs().min(h_max).max(h_min);
+            (mag, self.capped_by) = if user_monitors {
+                monitor_caps(monitors, mag0, t_new)?
+            } else {
+                (mag0, None)
+            };
             if self.rejected_last {
                 mag = mag.min(h.abs());
             }

@@ -667,7 +667,8 @@ impl<T: Real, S: State<T>> Stepper<T, S> for ExplicitRk<T, S> {
         // one place the estimate is read.
         let g = &self.d.stiff_gen;
         if self.stiff_wanted && g.pairs > 0 && out.err <= T::one() {
-            self.stiff = generic_stiffness(w, g, self.s, h, y, y_new, norm);
+            let settled_below = T::lit(0.25 * self.tab.stability_boundary);
+            self.stiff = generic_stiffness(w, g, self.s, h, y, y_new, norm, settled_below);
         }
         out.err
     }
@@ -794,7 +795,9 @@ impl<T: Real, S: State<T>> Stepper<T, S> for ExplicitRk<T, S> {
 ///   strongly nonlinear problem one quotient can be spoilt by a near
 ///   cancellation in its denominator (RKF45 read 25 B on `y' = 1 + y^2` at
 ///   rtol 1e-2 where `|h f'|` was below 1); the estimate is the smaller of
-///   the two.
+///   the two. The second is formed only when the first reads `B/4` or more:
+///   below that the smaller of the two cannot change what the detectors or
+///   `auto` decide, and the first stands alone.
 pub(crate) fn generic_stiffness_weights(tab: &Tableau) -> Vec<(Vec<f64>, Vec<f64>)> {
     let s = tab.stages();
     let row = |i: usize| -> Vec<f64> {
@@ -904,9 +907,11 @@ fn project_out_powers(w: &[f64], c: &[f64], m: usize) -> Option<Vec<f64>> {
 /// norm: the components that hold the step down are the ones the error test
 /// weighs (in the Euclidean norm the O(1) components of ROBER hide its stiff
 /// `y2 ~ 1e-5`, and BS3 read 0.03 B where the step was pinned at the
-/// boundary). With two pairs the estimate is the smaller. Every combination
+/// boundary). With two pairs the estimate is the smaller (the second pair is
+/// formed only when the first reads `settled_below` or more). Every combination
 /// is scaled by `h` (the error vector is `h sum e k`), which the quotients
 /// do not see.
+#[allow(clippy::too_many_arguments)]
 fn generic_stiffness<T: Real, S: State<T>>(
     w: &mut Work<T, S>,
     g: &GenericStiff<T>,
@@ -915,21 +920,27 @@ fn generic_stiffness<T: Real, S: State<T>>(
     y: &S,
     y_new: &S,
     norm: &ErrorNorm<T>,
+    settled_below: T,
 ) -> Option<(T, T)> {
-    for (v, row) in w.sv.iter_mut().zip(&g.rows) {
-        match row {
-            Row::Dense(r) => dense_combination(v.as_mut_slice(), h, r, &w.k[..s]),
-            Row::Sparse(r) => lincomb(v.as_mut_slice(), None, h, r, &w.k[..s]),
-        }
-    }
     let mut best: Option<(T, T)> = None;
     let mut next = 0;
     for p in 0..g.pairs {
+        // The second pair only lowers the estimate: below `settled_below`
+        // (B/4, under every threshold the detectors and `auto` judge by,
+        // and with the signed value under B/4 in size as well) it cannot
+        // change a decision, and is not formed.
+        if best.is_some_and(|b| b.0 < settled_below) {
+            break;
+        }
         let (a, b) = if p == 0 && g.first_is_error {
             next += 1;
+            combine(&mut w.sv[0], &g.rows[0], h, &w.k[..s]);
             (&w.err, &w.sv[0])
         } else {
             next += 2;
+            let (done, rest) = w.sv.split_at_mut(next - 1);
+            combine(&mut done[next - 2], &g.rows[next - 2], h, &w.k[..s]);
+            combine(&mut rest[0], &g.rows[next - 1], h, &w.k[..s]);
             (&w.sv[next - 2], &w.sv[next - 1])
         };
         let (num, den, dot) = norm.gram(y.as_slice(), y_new.as_slice(), a.as_slice(), b.as_slice());
@@ -940,6 +951,15 @@ fn generic_stiffness<T: Real, S: State<T>>(
         };
     }
     best
+}
+
+/// `out = h sum_l row_l k_l`.
+#[inline(always)]
+fn combine<T: Real, S: State<T>>(out: &mut S, row: &Row<T>, h: T, k: &[S]) {
+    match row {
+        Row::Dense(r) => dense_combination(out.as_mut_slice(), h, r, k),
+        Row::Sparse(r) => lincomb(out.as_mut_slice(), None, h, r, k),
+    }
 }
 
 /// A combination of the stages for the generic stiffness estimate.
@@ -969,24 +989,21 @@ impl<T: Real> Row<T> {
     }
 }
 
-/// The stage counts [`dense_combination`] has a fixed-length loop for: those
-/// of the built-in pairs that use the generic stiffness estimate (BS3,
-/// RKF45 and Cash–Karp, Vern9).
-const DENSE_LENGTHS: [usize; 3] = [4, 6, 16];
+/// The stage counts [`dense_combination`] has a fixed-length loop for:
+/// Vern9's (the other built-in pairs with the generic estimate, BS3, RKF45
+/// and Cash–Karp, have short rows, where the nonzero lists do as well and
+/// cost no extra compile time).
+const DENSE_LENGTHS: [usize; 1] = [16];
 
 /// `out = scale sum_l row_l k_l` over every stage (a dense row of
 /// coefficients read at run time) in a loop of constant length: unrolled,
 /// without bounds checks, the cost of a compiled stage combination. Only
 /// for the lengths of [`DENSE_LENGTHS`] (others are [`Row::Sparse`]).
 fn dense_combination<T: Real, S: State<T>>(out: &mut [T], scale: T, row: &[T], k: &[S]) {
-    match row.len() {
-        4 => dense_fixed::<T, S, 4>(out, scale, row, k),
-        6 => dense_fixed::<T, S, 6>(out, scale, row, k),
-        _ => dense_fixed::<T, S, 16>(out, scale, row, k),
-    }
+    dense_fixed::<T, S, 16>(out, scale, row, k)
 }
 
-#[inline(always)]
+#[inline]
 fn dense_fixed<T: Real, S: State<T>, const L: usize>(out: &mut [T], scale: T, row: &[T], k: &[S]) {
     let (Ok(row), Ok(k)) = (<&[T; L]>::try_from(row), <&[S; L]>::try_from(k)) else {
         return;
