@@ -13,10 +13,14 @@
 //! setting), with a summary over the problems at the end. Counts, not
 //! times: the figures do not depend on the machine.
 //!
-//! Run: `cargo run --release --example controller_study` (about 20 s).
+//! Run: `cargo run --release --example controller_study` (about 20 s). It
+//! prints the tables and draws the summary, evaluations against the gain per
+//! method, in `target/plots/controller_study_1e-6.svg` and `..._1e-10.svg`.
 
 #[path = "../benches/common/mod.rs"]
 mod common;
+#[path = "common/plot.rs"]
+mod plot;
 
 use common::*;
 use nalgebra::SVector;
@@ -128,7 +132,7 @@ fn study<const N: usize, P: Problem<N>>(name: &str, gain: Option<f64>) -> Cell {
     }
 }
 
-fn main() {
+fn main() -> Result<(), Box<dyn std::error::Error>> {
     println!(
         "nfev at equal achieved error, relative to gain 0 (absolute count for gain 0), beta = gain / k;"
     );
@@ -191,4 +195,40 @@ fn main() {
             println!("{line}");
         }
     }
+    // The summary as a picture: one line per method, the geometric mean
+    // over the problems against the gain (1 at gain 0 by construction).
+    for (ei, e) in ["1e-6", "1e-10"].iter().enumerate() {
+        let series: Vec<plot::Series> = METHODS
+            .iter()
+            .enumerate()
+            .map(|(mi, m)| {
+                let mut pts = vec![(0.0, 1.0)];
+                for (gi, g) in GAINS.iter().enumerate().skip(1) {
+                    let r = &summary[mi][ei][gi];
+                    if let (Some(g), false) = (g, r.is_empty()) {
+                        pts.push((
+                            *g,
+                            (r.iter().map(|x: &f64| x.ln()).sum::<f64>() / r.len() as f64).exp(),
+                        ));
+                    }
+                }
+                plot::Series::line(*m, pts)
+            })
+            .collect();
+        let title = format!("PI gain and evaluations at achieved error {e} (geometric mean, 4 problems)");
+        let path = plot::plot(
+            &format!("controller_study_{e}.svg"),
+            &plot::Figure {
+                title: &title,
+                x_label: "gain = beta * k (k = embedded order + 1)",
+                y_label: "nfev / nfev at gain 0 (lower is better)",
+                x_scale: plot::Scale::Linear,
+                y_scale: plot::Scale::Linear,
+                equal_aspect: false,
+            },
+            &series,
+        )?;
+        println!("wrote {}", path.display());
+    }
+    Ok(())
 }
