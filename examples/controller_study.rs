@@ -1,16 +1,19 @@
-//! Which PI gain saves right-hand-side evaluations at equal *achieved*
-//! error? The controller study behind the defaults (docs/performance.md,
-//! "Controller study").
+//! Which PI gain, and does Gustafsson's predictive step, save
+//! right-hand-side evaluations at equal *achieved* error? The controller
+//! study behind the defaults (docs/controllers.md, "Which controller for
+//! which pair", and docs/performance.md, "Controller study").
 //!
 //! Every explicit pair runs the benchmark problems (Arenstorf, Pleiades,
 //! Lorenz, Kepler; `benches/common/mod.rs`) over a tolerance sweep
 //! `rtol = atol = 10^-3 ... 10^-15` with Hairer's PI controller
 //! `h_new = h * clamp(0.9 err^-(1/k - 0.75 beta) err_old^beta)` at several
-//! `beta = gain / k` (the method's own step-ratio limits in every run). The
+//! `beta = gain / k` (the method's own step-ratio limits in every run), and
+//! with Gustafsson's predictive step added at gains 0 and 0.2. The
 //! evaluations needed for an achieved error of 1e-6 and 1e-10 come from a
 //! least-squares line through the sweep points near it (see `at_error`),
-//! reported relative to gain 0 (the elementary controller, DOP853's
-//! setting), with a summary over the problems at the end. Counts, not
+//! reported relative to gain 0 without the predictive step (the elementary
+//! controller, DOP853's setting), with a summary over the problems at the
+//! end; "default" is what `Integrator::new` installs for the method. Counts, not
 //! times: the figures do not depend on the machine.
 //!
 //! Run: `cargo run --release --example controller_study` (about 20 s). It
@@ -26,18 +29,57 @@ use common::*;
 use nalgebra::SVector;
 use odestride::{ExplicitRk, Integrator, Options, PiController, SaveMode};
 
-/// The gains tried, as `beta k` (`k` = embedded order + 1, the exponent's
-/// denominator: a gain means the same for every order); `None` is the
-/// method's default.
-const GAINS: [Option<f64>; 7] = [
-    Some(0.0),
-    Some(0.1),
-    Some(0.2),
-    Some(0.3),
-    Some(0.4),
-    Some(0.5),
-    None,
+/// One controller setting of the study.
+#[derive(Clone, Copy)]
+enum Variant {
+    /// The PI controller at gain `beta k` (`k` = embedded order + 1, the
+    /// exponent's denominator: a gain means the same for every order),
+    /// with or without the predictive step.
+    Pi { gain: f64, predictive: bool },
+    /// What `Integrator::new` installs for the method.
+    Default,
+}
+
+/// The settings tried; the first (gain 0, no predictive step) is the
+/// reference of the ratios.
+const VARIANTS: [Variant; 9] = [
+    Variant::Pi {
+        gain: 0.0,
+        predictive: false,
+    },
+    Variant::Pi {
+        gain: 0.1,
+        predictive: false,
+    },
+    Variant::Pi {
+        gain: 0.2,
+        predictive: false,
+    },
+    Variant::Pi {
+        gain: 0.3,
+        predictive: false,
+    },
+    Variant::Pi {
+        gain: 0.4,
+        predictive: false,
+    },
+    Variant::Pi {
+        gain: 0.5,
+        predictive: false,
+    },
+    Variant::Pi {
+        gain: 0.0,
+        predictive: true,
+    },
+    Variant::Pi {
+        gain: 0.2,
+        predictive: true,
+    },
+    Variant::Default,
 ];
+
+/// Column headers of the variants after the first.
+const HEADERS: &str = "0.1 | 0.2 | 0.3 | 0.4 | 0.5 | pred. 0 | pred. 0.2 | default";
 
 const METHODS: [&str; 6] = ["DP5", "Tsit5", "Vern6", "Vern7", "DOP853", "Vern9"];
 
@@ -55,7 +97,7 @@ fn build<const N: usize>(name: &str) -> ExplicitRk<f64, SVector<f64, N>> {
 
 /// (nfev, rejected share of the attempts, error) of one solve; `None` if it
 /// fails (a gain too large for the method stalls the step size).
-fn one<const N: usize, P: Problem<N>>(name: &str, gain: Option<f64>, tol: f64) -> Option<(usize, f64, f64)> {
+fn one<const N: usize, P: Problem<N>>(name: &str, variant: Variant, tol: f64) -> Option<(usize, f64, f64)> {
     let opts = Options::default()
         .tol(tol)
         .save(SaveMode::FinalOnly)
@@ -64,12 +106,12 @@ fn one<const N: usize, P: Problem<N>>(name: &str, gain: Option<f64>, tol: f64) -
     let y0 = SVector::<f64, N>::from(P::y0());
     let method = build::<N>(name);
     let k = f64::from(odestride::Stepper::<f64, SVector<f64, N>>::error_order(&method) + 1);
-    let sol = match gain {
-        Some(g) => Integrator::new(method)
-            .controller(PiController::new(g / k))
+    let sol = match variant {
+        Variant::Pi { gain, predictive } => Integrator::new(method)
+            .controller(PiController::new(gain / k).with_predictive(predictive))
             .options(opts)
             .solve(f, 0.0, P::T_END, y0),
-        None => Integrator::new(method).options(opts).solve(f, 0.0, P::T_END, y0),
+        Variant::Default => Integrator::new(method).options(opts).solve(f, 0.0, P::T_END, y0),
     }
     .ok()?;
     let rejected = sol.stats.nreject() as f64;
@@ -112,11 +154,11 @@ struct Cell {
     reject_pct: f64,
 }
 
-fn study<const N: usize, P: Problem<N>>(name: &str, gain: Option<f64>) -> Cell {
+fn study<const N: usize, P: Problem<N>>(name: &str, variant: Variant) -> Cell {
     let tols: Vec<f64> = (0..=48).map(|i| 10f64.powf(-3.0 - 0.25 * i as f64)).collect();
     let Some(pts) = tols
         .iter()
-        .map(|&t| one::<N, P>(name, gain, t))
+        .map(|&t| one::<N, P>(name, variant, t))
         .collect::<Option<Vec<_>>>()
     else {
         return Cell {
@@ -136,15 +178,16 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     println!(
         "nfev at equal achieved error, relative to gain 0 (absolute count for gain 0), beta = gain / k;"
     );
+    println!("pred.: with Gustafsson's predictive step; default: the method's own setting;");
     println!("in brackets: the median share of rejected attempts over the sweep\n");
     // summary[method][error][gain] = ratios over the problems
-    let mut summary = vec![vec![vec![Vec::new(); GAINS.len()]; 2]; METHODS.len()];
+    let mut summary = vec![vec![vec![Vec::new(); VARIANTS.len()]; 2]; METHODS.len()];
     for (pi, pname) in ["arenstorf", "pleiades", "lorenz", "kepler"].iter().enumerate() {
         println!("## {pname}\n");
-        println!("| method | error | gain 0: nfev | 0.1 | 0.2 | 0.3 | 0.4 | 0.5 | default |");
-        println!("|---|---|---:|---:|---:|---:|---:|---:|---:|");
+        println!("| method | error | gain 0: nfev | {HEADERS} |");
+        println!("|---|---|---:{}", "|---:".repeat(VARIANTS.len() - 1) + "|");
         for (mi, m) in METHODS.iter().enumerate() {
-            let cells: Vec<Cell> = GAINS
+            let cells: Vec<Cell> = VARIANTS
                 .iter()
                 .map(|b| match pi {
                     0 => study::<4, Arenstorf>(m, *b),
@@ -176,8 +219,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         println!();
     }
     println!("## Summary: geometric mean over the problems (min-max)\n");
-    println!("| method | error | 0.1 | 0.2 | 0.3 | 0.4 | 0.5 | default |");
-    println!("|---|---|---:|---:|---:|---:|---:|---:|");
+    println!("| method | error | {HEADERS} |");
+    println!("|---|---{}", "|---:".repeat(VARIANTS.len() - 1) + "|");
     for (mi, m) in METHODS.iter().enumerate() {
         for (ei, e) in ["1e-6", "1e-10"].iter().enumerate() {
             let mut line = format!("| {m} | {e} |");
@@ -203,11 +246,18 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             .enumerate()
             .map(|(mi, m)| {
                 let mut pts = vec![(0.0, 1.0)];
-                for (gi, g) in GAINS.iter().enumerate().skip(1) {
+                for (gi, v) in VARIANTS.iter().enumerate().skip(1) {
                     let r = &summary[mi][ei][gi];
-                    if let (Some(g), false) = (g, r.is_empty()) {
+                    if let (
+                        Variant::Pi {
+                            gain,
+                            predictive: false,
+                        },
+                        false,
+                    ) = (v, r.is_empty())
+                    {
                         pts.push((
-                            *g,
+                            *gain,
                             (r.iter().map(|x: &f64| x.ln()).sum::<f64>() / r.len() as f64).exp(),
                         ));
                     }
