@@ -1,7 +1,7 @@
 //! Which PI gain, and does Gustafsson's predictive step, save
 //! right-hand-side evaluations at equal *achieved* error? The controller
-//! study behind the defaults (docs/controllers.md, "Which controller for
-//! which pair", and docs/performance.md, "Controller study").
+//! study behind the defaults (docs/controllers.md, "Gustafsson's predictive
+//! step", and docs/performance.md, "Controller study").
 //!
 //! Every explicit pair runs the benchmark problems (Arenstorf, Pleiades,
 //! Lorenz, Kepler; `benches/common/mod.rs`) over a tolerance sweep
@@ -16,7 +16,7 @@
 //! end; "default" is what `Integrator::new` installs for the method. Counts, not
 //! times: the figures do not depend on the machine.
 //!
-//! Run: `cargo run --release --example controller_study` (about 20 s). It
+//! Run: `cargo run --release --example controller_study` (about 25 s). It
 //! prints the tables and draws the summary, evaluations against the gain per
 //! method, in `target/plots/controller_study_1e-6.svg` and `..._1e-10.svg`.
 

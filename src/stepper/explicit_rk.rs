@@ -1059,11 +1059,12 @@ impl Fast {
 }
 
 /// Whether a tableau's tuning adds Gustafsson's predictive step to its PI
-/// controller: Verner's 7(6) pair. With the PI controller alone 13–24 % of
-/// its attempts fail on Kepler, Pleiades and Arenstorf: on the way into a
-/// close approach the error grows tenfold from one step to the next, and
-/// the elementary law, blind to the trend, proposes a step that fails every
-/// other attempt. The predictive step sees the trend. At equal achieved error
+/// controller: Verner's 7(6) pair. With its PI controller alone 7–18 % of
+/// its attempts fail on Kepler, Pleiades and Arenstorf (median over a
+/// tolerance sweep): on the way into a close approach the error grows
+/// several-fold from one step to the next, and after a rejection the
+/// elementary law, blind to the trend, proposes a step that fails again.
+/// The predictive step sees the trend. At equal achieved error
 /// on the four benchmark problems (`examples/controller_study.rs`,
 /// docs/controllers.md) it saves up to 26 % of Vern7's evaluations (Kepler,
 /// 1e-6; geometric means 11 % at 1e-6 and 1 % at 1e-10, no cell more than
