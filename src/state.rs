@@ -324,32 +324,28 @@ pub(crate) fn lincomb_row<T: Real, S: State<T>>(
         *xj = &s.as_slice()[..n];
     }
     let y = base.map(|y| &y[..n]);
-    let start = |i: usize| match y {
-        Some(y) => y[i],
-        None => T::zero(),
-    };
-    let mut i = 0;
-    while i + 1 < n {
-        let (mut a0, mut a1) = (start(i), start(i + 1));
-        for (c, xj) in row.iter().zip(&x) {
-            if *c != 0.0 {
-                let c = scale * T::lit(*c);
-                a0 = a0 + c * xj[i];
-                a1 = a1 + c * xj[i + 1];
-            }
+    // The scaled coefficients once per call (with `row` constant, one
+    // multiplication per nonzero term), then each component summed left to
+    // right from the base: the arithmetic of the term-by-term form, in a
+    // plain loop over the components that the compiler unrolls and
+    // vectorises for stack states.
+    let mut cs = [T::zero(); MAX];
+    for (cj, c) in cs.iter_mut().zip(row) {
+        if *c != 0.0 {
+            *cj = scale * T::lit(*c);
         }
-        out[i] = a0;
-        out[i + 1] = a1;
-        i += 2;
     }
-    if i < n {
-        let mut a0 = start(i);
-        for (c, xj) in row.iter().zip(&x) {
+    for i in 0..n {
+        let mut a = match y {
+            Some(y) => y[i],
+            None => T::zero(),
+        };
+        for ((c, cj), xj) in row.iter().zip(&cs).zip(&x) {
             if *c != 0.0 {
-                a0 = a0 + scale * T::lit(*c) * xj[i];
+                a = a + *cj * xj[i];
             }
         }
-        out[i] = a0;
+        out[i] = a;
     }
 }
 

@@ -18,14 +18,21 @@
 //! Times are the thread's CPU time (`--wall` for the wall clock), so that a
 //! busy shared machine does not count the time a solve waits for a core.
 //!
+//! It prints the f-evaluations each method needs at equal achieved error,
+//! and, last, the arithmetic floor of every pair (`floor.rs`: a fixed-step
+//! loop of the pair's own sums and error norm, nothing else), the least
+//! overhead per f-evaluation any implementation of the pair can have.
+//!
 //! Run: `cargo run --release` (`--no-default-features` without diffsol;
-//! `--runs N`; `--quick` for one run of a coarse sweep; `--csv FILE`).
+//! `--runs N`; `--quick` for one run of a coarse sweep; `--csv FILE`;
+//! `--floor` for the floor table alone, a few seconds).
 
 #[path = "../../../benches/common/mod.rs"]
 #[allow(dead_code)]
 mod common;
 #[path = "../../cpu_time.rs"]
 mod cpu_time;
+mod floor;
 
 use common::{max_error, Arenstorf, Kepler, Lorenz, Pleiades, Problem};
 use cpu_time::thread_cpu_time;
@@ -39,12 +46,22 @@ enum Lib {
     OdeSolvers,
     DiffEq,
     Diffsol,
+    /// The lean reference loops of `floor.rs` (not a library: never picked
+    /// as "best" on either side).
+    Lean,
 }
 
 /// DOP853 with Gustafsson's predictive step, an opt-in (its default is
 /// Hairer's controller): listed, but not one of the default-options methods
 /// the main ratio table picks from.
 const OPT_IN_DOP853: &str = "DOP853+pred";
+/// DOP853 and Vern9 with the blow-up and stiffness detectors off: the same
+/// arithmetic as the default, without the detectors' per-step work (what
+/// `ode_solvers` does). Listed, never picked as "best odestride".
+const BARE_DOP853: &str = "DOP853-bare";
+const BARE_VERN9: &str = "Vern9-bare";
+/// The configurations the default-options ratio table leaves out.
+const OPT_INS: [&str; 3] = [OPT_IN_DOP853, BARE_DOP853, BARE_VERN9];
 
 #[derive(Clone, Copy, Debug)]
 struct Solver {
@@ -59,14 +76,25 @@ fn solvers() -> Vec<Solver> {
     } else {
         &[]
     };
-    let libs: [(Lib, &[&'static str]); 4] = [
+    let libs: [(Lib, &[&'static str]); 5] = [
         (
             Lib::Odestride,
-            &["DP5", "Tsit5", "Vern6", "Vern7", "DOP853", "Vern9", OPT_IN_DOP853],
+            &[
+                "DP5",
+                "Tsit5",
+                "Vern6",
+                "Vern7",
+                "DOP853",
+                "Vern9",
+                OPT_IN_DOP853,
+                BARE_DOP853,
+                BARE_VERN9,
+            ],
         ),
         (Lib::OdeSolvers, &["Dopri5", "Dop853"]),
         (Lib::DiffEq, &["DOPRI5", "DOP853", "RKV766e", "RKV988e"]),
         (Lib::Diffsol, diffsol),
+        (Lib::Lean, &["DP5", "Vern7", "DOP853", "Vern9"]),
     ];
     libs.iter()
         .flat_map(|(lib, names)| {
@@ -85,7 +113,7 @@ struct Out {
 }
 
 fn run_odestride<const N: usize, P: Problem<N>>(name: &str, tol: f64) -> Out {
-    use odestride::{ExplicitRk, Integrator, Options, SaveMode};
+    use odestride::{BlowUpConfig, ExplicitRk, Integrator, Options, SaveMode, StiffnessConfig};
     let f = |_t: f64, y: &SVector<f64, N>, dy: &mut SVector<f64, N>| P::rhs(y.as_slice(), dy.as_mut_slice());
     let opts = Options::default()
         .tol(tol)
@@ -110,6 +138,12 @@ fn run_odestride<const N: usize, P: Problem<N>>(name: &str, tol: f64) -> Out {
         "Vern9" => go!(Integrator::new(ExplicitRk::vern9())),
         OPT_IN_DOP853 => go!(Integrator::new(ExplicitRk::dop853())
             .controller(odestride::PiController::default().with_predictive(true))),
+        BARE_DOP853 => go!(Integrator::new(ExplicitRk::dop853())
+            .detect_blowup(BlowUpConfig::off())
+            .detect_stiffness(StiffnessConfig::off())),
+        BARE_VERN9 => go!(Integrator::new(ExplicitRk::vern9())
+            .detect_blowup(BlowUpConfig::off())
+            .detect_stiffness(StiffnessConfig::off())),
         _ => unreachable!(),
     }
 }
@@ -203,12 +237,27 @@ fn run_diffsol<const N: usize, P: Problem<N>>(_name: &str, _tol: f64) -> Out {
     unreachable!("built without diffsol")
 }
 
+fn run_lean<const N: usize, P: Problem<N>>(name: &str, tol: f64) -> Out {
+    use floor::*;
+    let (nfev, y) = match name {
+        "DP5" => adaptive::<N, P, Dp5>(tol),
+        "Vern7" => adaptive::<N, P, Vern7>(tol),
+        "DOP853" => adaptive::<N, P, Dop853>(tol),
+        _ => adaptive::<N, P, Vern9>(tol),
+    };
+    Out {
+        nfev,
+        error: max_error::<N, P>(y.as_slice()),
+    }
+}
+
 fn run<const N: usize, P: Problem<N>>(sv: Solver, tol: f64) -> Out {
     match sv.lib {
         Lib::Odestride => run_odestride::<N, P>(sv.name, tol),
         Lib::OdeSolvers => run_ode_solvers::<N, P>(sv.name, tol),
         Lib::DiffEq => run_diffeq::<N, P>(sv.name, tol),
         Lib::Diffsol => run_diffsol::<N, P>(sv.name, tol),
+        Lib::Lean => run_lean::<N, P>(sv.name, tol),
     }
 }
 
@@ -287,10 +336,10 @@ fn sweep<const N: usize, P: Problem<N>>(sv: &[Solver], tols: &[f64]) -> Vec<Vec<
     pts
 }
 
-/// Time at achieved error `target`: log-linear between the last sweep point
-/// with error above the target and the first one at or below it (scanning
-/// from loose to tight tolerances).
-fn time_at(pts: &[Point], target: f64) -> Option<f64> {
+/// `value` (time or nfev) at achieved error `target`: log-linear between
+/// the last sweep point with error above the target and the first one at or
+/// below it (scanning from loose to tight tolerances).
+fn value_at(pts: &[Point], target: f64, value: impl Fn(&Point) -> f64) -> Option<f64> {
     let j = pts.iter().position(|p| p.out.error <= target)?;
     if j == 0 {
         return None;
@@ -302,7 +351,13 @@ fn time_at(pts: &[Point], target: f64) -> Option<f64> {
     } else {
         (target.ln() - ea) / (eb - ea)
     };
-    Some((a.seconds.ln() + w * (b.seconds.ln() - a.seconds.ln())).exp())
+    let (va, vb) = (value(a).ln(), value(b).ln());
+    Some((va + w * (vb - va)).exp())
+}
+
+/// Seconds per solve at achieved error `target`.
+fn time_at(pts: &[Point], target: f64) -> Option<f64> {
+    value_at(pts, target, |p| p.seconds)
 }
 
 /// Seconds per right-hand-side call on the problem's `SVector`, the fastest
@@ -342,6 +397,65 @@ fn problem<const N: usize, P: Problem<N>>(sv: &[Solver], tols: &[f64], runs: usi
     }
 }
 
+/// Steps of the floor loop (h = t_end / FLOOR_STEPS: small enough that every
+/// problem stays bounded with a fixed step).
+const FLOOR_STEPS: usize = 20_000;
+
+/// The arithmetic floor of every pair on problem `P`: ns per f-evaluation
+/// beyond one right-hand-side call (the fastest of five batches).
+fn floor_row<const N: usize, P: Problem<N>>() -> Vec<(&'static str, f64)> {
+    let rhs = rhs_seconds::<N, P>();
+    let h = P::T_END / FLOOR_STEPS as f64;
+    fn one<const N: usize, P: Problem<N>, M: floor::ConstTab>(h: f64, rhs: f64) -> (&'static str, f64) {
+        let (nfev, e) = floor::run::<N, P, M>(FLOOR_STEPS, h);
+        assert!(e.is_finite(), "floor loop diverged: {} on {}", M::NAME, P::NAME);
+        let t = (0..5)
+            .map(|_| {
+                timed(1, || {
+                    black_box(floor::run::<N, P, M>(black_box(FLOOR_STEPS), black_box(h)));
+                })
+            })
+            .fold(f64::INFINITY, f64::min);
+        (M::NAME, (t / nfev as f64 - rhs) * 1e9)
+    }
+    use floor::*;
+    vec![
+        one::<N, P, Dp5>(h, rhs),
+        one::<N, P, Tsit5>(h, rhs),
+        one::<N, P, Vern6>(h, rhs),
+        one::<N, P, Vern7>(h, rhs),
+        one::<N, P, Dop853>(h, rhs),
+        one::<N, P, Vern9>(h, rhs),
+    ]
+}
+
+/// Prints the floor table (see `floor.rs`).
+fn print_floor() {
+    let rows = [
+        (Arenstorf::NAME, floor_row::<4, Arenstorf>()),
+        (Pleiades::NAME, floor_row::<28, Pleiades>()),
+        (Lorenz::NAME, floor_row::<3, Lorenz>()),
+        (Kepler::NAME, floor_row::<4, Kepler>()),
+    ];
+    println!(
+        "\n## Arithmetic floor per f-evaluation (ns): a fixed-step loop of the pair's own sums and error norm only, time / nfev - one rhs call\n"
+    );
+    let mut head = String::from("| pair |");
+    let mut rule = String::from("|---|");
+    for (name, _) in &rows {
+        head += &format!(" {name} |");
+        rule += "---:|";
+    }
+    println!("{head}\n{rule}");
+    for m in 0..rows[0].1.len() {
+        let mut line = format!("| {} |", rows[0].1[m].0);
+        for (_, r) in &rows {
+            line += &format!(" {:.1} |", r[m].1);
+        }
+        println!("{line}");
+    }
+}
+
 /// The median of an odd count; the lower middle value of an even one.
 fn median(mut v: Vec<f64>) -> f64 {
     let mid = (v.len() - 1) / 2;
@@ -351,6 +465,33 @@ fn median(mut v: Vec<f64>) -> f64 {
 fn main() {
     let args: Vec<String> = std::env::args().collect();
     let quick = args.iter().any(|a| a == "--quick");
+    if let Some(i) = args.iter().position(|a| a == "--repeat") {
+        // --repeat <problem> <library> <method> <tol> <count>: one
+        // configuration only, for a profiler.
+        let a = &args[i + 1..];
+        let (lib, name) = (a[1].as_str(), a[2].as_str());
+        let sv = solvers()
+            .into_iter()
+            .find(|s| format!("{:?}", s.lib).eq_ignore_ascii_case(lib) && s.name == name)
+            .expect("--repeat <problem> <library> <method> <tol> <count>");
+        let tol: f64 = a[3].parse().expect("tol");
+        let count: usize = a[4].parse().expect("count");
+        let mut last = None;
+        for _ in 0..count {
+            last = Some(match a[0].as_str() {
+                "arenstorf" => run::<4, Arenstorf>(sv, tol),
+                "pleiades" => run::<28, Pleiades>(sv, tol),
+                "lorenz" => run::<3, Lorenz>(sv, tol),
+                _ => run::<4, Kepler>(sv, tol),
+            });
+        }
+        println!("{:?}", last);
+        return;
+    }
+    if args.iter().any(|a| a == "--floor") {
+        print_floor();
+        return;
+    }
     WALL.store(
         args.iter().any(|a| a == "--wall"),
         std::sync::atomic::Ordering::Relaxed,
@@ -410,7 +551,7 @@ fn main() {
     for opt_in in [false, true] {
         if opt_in {
             println!(
-            "\n## The same with opt-in settings: odestride's methods including {OPT_IN_DOP853} (DOP853 with the predictive step)\n"
+            "\n## The same with opt-in settings: odestride's methods including {OPT_IN_DOP853} (DOP853 with the predictive step), {BARE_DOP853} and {BARE_VERN9} (detectors off)\n"
         );
         } else {
             println!(
@@ -431,13 +572,14 @@ fn main() {
                         sv.iter()
                             .zip(run)
                             .filter(|(s, _)| lib(s.lib))
-                            .filter(|(s, _)| opt_in || s.name != OPT_IN_DOP853)
+                            .filter(|(s, _)| opt_in || !OPT_INS.contains(&s.name))
                             .filter_map(|(s, pts)| time_at(pts, target).map(|t| (t, s.name, s.lib)))
                             .min_by(|a, b| a.0.total_cmp(&b.0))
                     };
-                    if let (Some(a), Some(b)) =
-                        (best(&|l| l == Lib::Odestride), best(&|l| l != Lib::Odestride))
-                    {
+                    if let (Some(a), Some(b)) = (
+                        best(&|l| l == Lib::Odestride),
+                        best(&|l| l != Lib::Odestride && l != Lib::Lean),
+                    ) {
                         ratios.push(a.0 / b.0);
                         od.push((a.0, a.1));
                         pe.push((b.0, b.1, b.2));
@@ -466,27 +608,43 @@ fn main() {
             }
         }
     }
-    println!("\n## Every method: median µs at achieved error 1e-6 / 1e-10\n");
-    let mut head = String::from("| method |");
-    let mut rule = String::from("|---|");
-    for r in &results {
-        head += &format!(" {} 1e-6 | {} 1e-10 |", r.name, r.name);
-        rule += "---:|---:|";
-    }
-    println!("{head}\n{rule}");
-    for (k, s) in sv.iter().enumerate() {
-        let mut line = format!("| {:?} {} |", s.lib, s.name);
+    type Value = fn(&Point) -> f64;
+    let tables: [(&str, Value, f64, usize); 2] = [
+        ("Every method: median µs at achieved error 1e-6 / 1e-10", |p| p.seconds, 1e6, 1),
+        (
+            "f-evaluations at equal achieved error 1e-6 / 1e-10 (median over runs; the same for every run up to interpolation)",
+            |p| p.out.nfev as f64,
+            1.0,
+            0,
+        ),
+    ];
+    for (title, value, unit, digits) in tables {
+        println!("\n## {title}\n");
+        let mut head = String::from("| method |");
+        let mut rule = String::from("|---|");
         for r in &results {
-            for target in [1e-6, 1e-10] {
-                let t: Vec<f64> = r.runs.iter().filter_map(|run| time_at(&run[k], target)).collect();
-                if t.is_empty() {
-                    line += " - |";
-                } else {
-                    line += &format!(" {:.1} |", median(t) * 1e6);
+            head += &format!(" {} 1e-6 | {} 1e-10 |", r.name, r.name);
+            rule += "---:|---:|";
+        }
+        println!("{head}\n{rule}");
+        for (k, s) in sv.iter().enumerate() {
+            let mut line = format!("| {:?} {} |", s.lib, s.name);
+            for r in &results {
+                for target in [1e-6, 1e-10] {
+                    let v: Vec<f64> = r
+                        .runs
+                        .iter()
+                        .filter_map(|run| value_at(&run[k], target, value))
+                        .collect();
+                    if v.is_empty() {
+                        line += " - |";
+                    } else {
+                        line += &format!(" {:.*} |", digits, median(v) * unit);
+                    }
                 }
             }
+            println!("{line}");
         }
-        println!("{line}");
     }
 
     println!("\n## Solver overhead per f-evaluation (ns): time / nfev - one rhs call, tol 1e-10, median over runs\n");
@@ -514,4 +672,5 @@ fn main() {
         }
         println!("{line}");
     }
+    print_floor();
 }
