@@ -307,6 +307,11 @@ pub struct PiController<T> {
     /// `ln` and one `exp` in `decide`. Derived data: not serialised, not
     /// compared; recomputed if `beta` changed since.
     ln_old: (T, T),
+    /// `ln(err_acc)` for the predictive step, computed in `commit` from the
+    /// same `ln(err)` as `ln_old` (`ln` is monotone: `ln(max(err, c))` is
+    /// `max(ln(err), ln(c))` exactly). Derived data, as `ln_old`; NaN when
+    /// not computed.
+    ln_acc: T,
 }
 
 /// The serialised form of a [`PiController`] (the cache is recomputed).
@@ -340,6 +345,7 @@ impl<T: Real> From<PiState<T>> for PiController<T> {
             h_acc: s.h_acc.unwrap_or(T::zero()),
             err_acc: s.err_acc.unwrap_or(T::lit(1e-2)),
             ln_old: (T::zero(), T::zero()),
+            ln_acc: T::nan(),
         }
     }
 }
@@ -467,6 +473,7 @@ impl<T: Real> Default for PiController<T> {
             h_acc: T::zero(),
             err_acc: T::lit(1e-2),
             ln_old: (T::zero(), T::zero()),
+            ln_acc: T::nan(),
         }
     }
 }
@@ -483,7 +490,12 @@ impl<T: Real> StepController<T> for PiController<T> {
             let f = limits.safety * (beta * self.ln_err_old(beta) - alpha * ln_err).exp();
             let mut r = limits.clamp(f);
             if self.effective_predictive() && self.h_acc != T::zero() {
-                let ln_gus = (self.err_acc.ln() - T::lit(2.0) * ln_err) / T::lit(k as f64);
+                let ln_acc = if self.ln_acc.is_nan() {
+                    self.err_acc.ln()
+                } else {
+                    self.ln_acc
+                };
+                let ln_gus = (ln_acc - T::lit(2.0) * ln_err) / T::lit(k as f64);
                 let gus = (h / self.h_acc).abs() * limits.safety * ln_gus.exp();
                 r = r.min(limits.clamp(gus));
             }
@@ -496,17 +508,27 @@ impl<T: Real> StepController<T> for PiController<T> {
     }
     fn commit(&mut self, h: T, err: T) {
         self.err_old = err.max(T::lit(1e-4));
-        self.ln_old = self.cache_ln_old();
         if self.effective_predictive() {
             self.h_acc = h;
             self.err_acc = err.max(T::lit(1e-2));
+            // One `ln` for both caches: ln(max(err, c)) = max(ln(err), ln(c)).
+            let beta = self.effective_beta();
+            if err >= T::lit(1e-4) && beta != T::zero() {
+                let l = err.ln();
+                self.ln_old = (beta, l);
+                self.ln_acc = if err >= T::lit(1e-2) { l } else { T::lit(1e-2).ln() };
+                return;
+            }
+            self.ln_acc = self.err_acc.ln();
         }
+        self.ln_old = self.cache_ln_old();
     }
     fn reset(&mut self) {
         self.err_old = T::lit(1e-4);
         self.ln_old = self.cache_ln_old();
         self.h_acc = T::zero();
         self.err_acc = T::lit(1e-2);
+        self.ln_acc = T::nan();
     }
     fn adopt_tuning(&mut self, tuned: &Tuning<T>) {
         self.tuned = *tuned;
@@ -521,6 +543,7 @@ impl<T: Real> StepController<T> for PiController<T> {
         self.ln_old = self.cache_ln_old();
         self.h_acc = r.real()?;
         self.err_acc = r.real()?;
+        self.ln_acc = T::nan();
         Ok(())
     }
 }

@@ -649,7 +649,11 @@ impl<T: Real, S: State<T>> Stepper<T, S> for ExplicitRk<T, S> {
             // costs compile time per right-hand side a program solves
             // (Vern9's: +8 % on the test suite, +0.3 s on a one-closure
             // program); Vern9 runs 23-27 % fewer instructions per solve
-            // than through its kernels (docs/performance.md, "Fourth round").
+            // than through its kernels (docs/performance.md, "Fourth
+            // round"). Vern7 would gain 15-17 % but is left on its kernels:
+            // where it is the fastest pair (1e-6 on Kepler and Pleiades) it
+            // already leads the peers by a third, and the body would cost
+            // every program the same again.
             Fast::Dp5 => run(
                 w,
                 sys,
@@ -1268,9 +1272,15 @@ impl<T: Real, S: State<T>> Kernels<T, S> {
 }
 
 /// A built-in tableau as a type, so that its data are compile-time constants
-/// in the kernels ([`Kernels::of`]).
+/// in the kernels ([`Kernels::of`]) or in the whole step body ([`Fast`]).
 trait ConstTableau {
     const TAB: &'static Tableau;
+    /// The step body it runs through.
+    const FAST: Fast;
+    /// Its kernels: compiled ones for a tableau on the kernel path, the
+    /// stored-coefficient ones (never called) for one with its own step
+    /// body, so that a program compiles no kernels it cannot call.
+    fn kernels<T: Real, S: State<T>>() -> Kernels<T, S>;
 }
 
 /// Stage `i` of a `const` tableau: one arm per stage, each with its row of A
@@ -1297,22 +1307,32 @@ fn const_stage<T: Real, S: State<T>>(
 }
 
 macro_rules! const_tableaus {
-    ($($marker:ident => $tab:ident;)*) => {
+    (@kernels step $m:ident) => {
+        Kernels::dynamic()
+    };
+    (@kernels kernels $m:ident) => {
+        Kernels::of::<$m>()
+    };
+    ($($marker:ident => $tab:ident, $path:ident, $fast:ident;)*) => {
         $(
             #[derive(Debug)]
             struct $marker;
             impl ConstTableau for $marker {
                 const TAB: &'static Tableau = &crate::tableau::$tab;
+                const FAST: Fast = Fast::$fast;
+                fn kernels<T: Real, S: State<T>>() -> Kernels<T, S> {
+                    const_tableaus!(@kernels $path $marker)
+                }
             }
         )*
 
-        /// The kernels of `tab`: compiled ones for a built-in tableau
-        /// (compared by content: the addresses of promoted consts are not
-        /// guaranteed to be unique), stored coefficients otherwise.
+        /// The kernels of `tab`: compiled ones for a built-in tableau on the
+        /// kernel path (compared by content: the addresses of promoted consts
+        /// are not guaranteed to be unique), stored coefficients otherwise.
         fn kernels_for<T: Real, S: State<T>>(tab: &Tableau) -> Kernels<T, S> {
             $(
                 if *tab == crate::tableau::$tab {
-                    return Kernels::of::<$marker>();
+                    return $marker::kernels();
                 }
             )*
             Kernels::dynamic()
@@ -1321,20 +1341,22 @@ macro_rules! const_tableaus {
     };
 }
 
+// `step`: the tableau has its own step body (a `Fast` arm); `kernels`: the
+// shared step body calls its compiled kernels.
 const_tableaus! {
-    KEuler => EULER;
-    KMidpoint => MIDPOINT;
-    KHeun => HEUN;
-    KRk4 => RK4;
-    KBs3 => BOGACKI_SHAMPINE_32;
-    KRkf45 => FEHLBERG_45;
-    KCashKarp => CASH_KARP_54;
-    KDp5 => DORMAND_PRINCE_54;
-    KTsit5 => TSITOURAS_54;
-    KVern6 => VERNER_65;
-    KVern7 => VERNER_76;
-    KDop853 => DORMAND_PRINCE_853;
-    KVern9 => VERNER_98;
+    KEuler => EULER, kernels, No;
+    KMidpoint => MIDPOINT, kernels, No;
+    KHeun => HEUN, kernels, No;
+    KRk4 => RK4, kernels, No;
+    KBs3 => BOGACKI_SHAMPINE_32, kernels, No;
+    KRkf45 => FEHLBERG_45, kernels, No;
+    KCashKarp => CASH_KARP_54, kernels, No;
+    KDp5 => DORMAND_PRINCE_54, step, Dp5;
+    KTsit5 => TSITOURAS_54, kernels, No;
+    KVern6 => VERNER_65, kernels, No;
+    KVern7 => VERNER_76, kernels, No;
+    KDop853 => DORMAND_PRINCE_853, step, Dop853;
+    KVern9 => VERNER_98, step, Vern9;
 }
 
 /// A tableau's compiled kernels, called through function pointers.
@@ -1534,18 +1556,8 @@ impl<T: Real, S: State<T>> ExplicitRk<T, S> {
     /// (Built-in tableaus are validated by the test suite, not on every
     /// construction.)
     fn compiled<M: ConstTableau + 'static>() -> Self {
-        let m = TypeId::of::<M>();
-        let fast = if m == TypeId::of::<KDp5>() {
-            Fast::Dp5
-        } else if m == TypeId::of::<KDop853>() {
-            Fast::Dop853
-        } else if m == TypeId::of::<KVern9>() {
-            Fast::Vern9
-        } else {
-            Fast::No
-        };
-        let predictive = m == TypeId::of::<KVern7>();
-        Self::assemble(M::TAB, Kernels::of::<M>(), fast, predictive)
+        let predictive = TypeId::of::<M>() == TypeId::of::<KVern7>();
+        Self::assemble(M::TAB, M::kernels(), M::FAST, predictive)
     }
 }
 
