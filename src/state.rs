@@ -301,8 +301,10 @@ fn pass<T: Real, S: State<T>, const INIT: bool, const BASE: bool>(
 /// data of a built-in tableau): `out = base + sum_j scale row_j xs[j]`.
 /// Meant to be inlined with `row` a compile-time constant: the loop over the
 /// row then unrolls, the zero tests fold away and the coefficients become
-/// immediates. One pass over the components, two at a time (see
-/// [`lincomb`]); the sum runs left to right, as in the term-by-term form.
+/// immediates. The scaled coefficients are formed once, then one pass over
+/// the components; each component's sum runs left to right from the base,
+/// as in the term-by-term form (and in [`lincomb`], so that a tableau gives
+/// the same results to the bit through either).
 #[inline(always)]
 pub(crate) fn lincomb_row<T: Real, S: State<T>>(
     out: &mut [T],

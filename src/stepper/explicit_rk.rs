@@ -229,12 +229,14 @@ struct Work<T, S> {
 impl<T: Real, S: State<T>> ExplicitRk<T, S> {
     /// Builds the engine for a tableau, after checking its shape.
     ///
-    /// A built-in tableau (compared by content) gets its compiled kernels, as
-    /// from its named constructor ([`ExplicitRk::dopri5`] etc.); any other
-    /// tableau runs on its stored nonzero coefficients. Every built-in
-    /// tableau's kernels are compiled into a program that calls `new` (once
-    /// per state type), so a program that knows its method should use the
-    /// named constructor, which compiles that method's kernels only.
+    /// A built-in tableau (compared by content) gets its compiled code, as
+    /// from its named constructor ([`ExplicitRk::dopri5`] etc.): its own
+    /// unrolled step body (DP5, DOP853, Vern9) or its compiled kernels (the
+    /// others); any other tableau runs on its stored nonzero coefficients.
+    /// Every built-in tableau's kernels are compiled into a program that
+    /// calls `new` (once per state type), so a program that knows its method
+    /// should use the named constructor, which compiles that method's
+    /// kernels only.
     pub fn new(tab: &'static Tableau) -> Result<Self, TableauError> {
         Self::with_kernels(tab, kernels_for(tab))
     }
@@ -243,7 +245,7 @@ impl<T: Real, S: State<T>> ExplicitRk<T, S> {
     fn with_kernels(tab: &'static Tableau, kernels: Kernels<T, S>) -> Result<Self, TableauError> {
         tab.validate()?;
         let predictive = predictive_by_default(tab);
-        Ok(Self::assemble(tab, kernels, Fast::of(tab), predictive))
+        Ok(Self::assemble(tab, kernels, fast_of(tab), predictive))
     }
 
     /// The engine for a tableau already validated.
@@ -647,10 +649,11 @@ impl<T: Real, S: State<T>> Stepper<T, S> for ExplicitRk<T, S> {
             // compile-time constant, per right-hand side (the stage loop
             // unrolled, the right-hand side inlined into every stage). Each
             // costs compile time per right-hand side a program solves
-            // (Vern9's: +8 % on the test suite, +0.3 s on a one-closure
-            // program); Vern9 runs 23-27 % fewer instructions per solve
-            // than through its kernels (docs/performance.md, "Fourth
-            // round"). Vern7 would gain 15-17 % but is left on its kernels:
+            // (Vern9's: about 0.3 s of CPU for a one-closure program; the
+            // test suite's build is unchanged because the kernels these
+            // three never call are no longer compiled); Vern9 runs 23-27 %
+            // fewer instructions per solve than through its kernels
+            // (docs/performance.md, "Fourth round"). Vern7 would gain 15-17 % but is left on its kernels:
             // where it is the fastest pair (1e-6 on Kepler and Pleiades) it
             // already leads the peers by a third, and the body would cost
             // every program the same again.
@@ -1061,23 +1064,6 @@ enum Fast {
     No,
 }
 
-impl Fast {
-    fn of(tab: &'static Tableau) -> Fast {
-        use crate::tableau::{DORMAND_PRINCE_54, DORMAND_PRINCE_853, VERNER_98};
-        // The tableau consts are compared by content (the addresses of
-        // promoted consts are not guaranteed to be unique).
-        if *tab == DORMAND_PRINCE_54 {
-            Fast::Dp5
-        } else if *tab == DORMAND_PRINCE_853 {
-            Fast::Dop853
-        } else if *tab == VERNER_98 {
-            Fast::Vern9
-        } else {
-            Fast::No
-        }
-    }
-}
-
 /// Whether a tableau's tuning adds Gustafsson's predictive step to its PI
 /// controller: Verner's 7(6) pair. With its PI controller alone 7–18 % of
 /// its attempts fail on Kepler, Pleiades and Arenstorf (median over a
@@ -1307,13 +1293,13 @@ fn const_stage<T: Real, S: State<T>>(
 }
 
 macro_rules! const_tableaus {
-    (@kernels step $m:ident) => {
-        Kernels::dynamic()
-    };
-    (@kernels kernels $m:ident) => {
+    (@kernels No $m:ident) => {
         Kernels::of::<$m>()
     };
-    ($($marker:ident => $tab:ident, $path:ident, $fast:ident;)*) => {
+    (@kernels $fast:ident $m:ident) => {
+        Kernels::dynamic()
+    };
+    ($($marker:ident => $tab:ident, $fast:ident;)*) => {
         $(
             #[derive(Debug)]
             struct $marker;
@@ -1321,7 +1307,7 @@ macro_rules! const_tableaus {
                 const TAB: &'static Tableau = &crate::tableau::$tab;
                 const FAST: Fast = Fast::$fast;
                 fn kernels<T: Real, S: State<T>>() -> Kernels<T, S> {
-                    const_tableaus!(@kernels $path $marker)
+                    const_tableaus!(@kernels $fast $marker)
                 }
             }
         )*
@@ -1338,25 +1324,36 @@ macro_rules! const_tableaus {
             Kernels::dynamic()
         }
 
+        /// The step body of `tab` (compared by content, as `kernels_for`).
+        fn fast_of(tab: &Tableau) -> Fast {
+            $(
+                if *tab == crate::tableau::$tab {
+                    return Fast::$fast;
+                }
+            )*
+            Fast::No
+        }
     };
 }
 
-// `step`: the tableau has its own step body (a `Fast` arm); `kernels`: the
-// shared step body calls its compiled kernels.
+// The step body each built-in tableau runs: its own unrolled one (a `Fast`
+// arm; its kernels are then never compiled) or, with `No`, the shared body
+// calling its compiled kernels. One list, so that the step body, the kernels
+// and the run-time lookup cannot disagree.
 const_tableaus! {
-    KEuler => EULER, kernels, No;
-    KMidpoint => MIDPOINT, kernels, No;
-    KHeun => HEUN, kernels, No;
-    KRk4 => RK4, kernels, No;
-    KBs3 => BOGACKI_SHAMPINE_32, kernels, No;
-    KRkf45 => FEHLBERG_45, kernels, No;
-    KCashKarp => CASH_KARP_54, kernels, No;
-    KDp5 => DORMAND_PRINCE_54, step, Dp5;
-    KTsit5 => TSITOURAS_54, kernels, No;
-    KVern6 => VERNER_65, kernels, No;
-    KVern7 => VERNER_76, kernels, No;
-    KDop853 => DORMAND_PRINCE_853, step, Dop853;
-    KVern9 => VERNER_98, step, Vern9;
+    KEuler => EULER, No;
+    KMidpoint => MIDPOINT, No;
+    KHeun => HEUN, No;
+    KRk4 => RK4, No;
+    KBs3 => BOGACKI_SHAMPINE_32, No;
+    KRkf45 => FEHLBERG_45, No;
+    KCashKarp => CASH_KARP_54, No;
+    KDp5 => DORMAND_PRINCE_54, Dp5;
+    KTsit5 => TSITOURAS_54, No;
+    KVern6 => VERNER_65, No;
+    KVern7 => VERNER_76, No;
+    KDop853 => DORMAND_PRINCE_853, Dop853;
+    KVern9 => VERNER_98, Vern9;
 }
 
 /// A tableau's compiled kernels, called through function pointers.

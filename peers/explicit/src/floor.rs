@@ -110,7 +110,7 @@ fn attempt<const N: usize, P: Problem<N>, M: ConstTab>(
     stages!(1 2 3 4 5 6 7 8 9 10 11 12 13 14 15);
     let y_new = y + sum(tab.b, &k[..tab.b.len()]) * h;
     let mut nfev = last - 1;
-    if tab.fsal {
+    if eager_fsal(tab) {
         k[s - 1] = rhs::<N, P>(&y_new);
         nfev += 1;
     }
@@ -129,8 +129,24 @@ fn attempt<const N: usize, P: Problem<N>, M: ConstTab>(
     (y_new, err, nfev)
 }
 
+/// Whether the FSAL stage `f(y_new)` is needed before the error test: only
+/// when the error weights use it (DP5, Tsit5). Otherwise (DOP853, whose
+/// last stage serves the dense output and the next step only) it is
+/// evaluated once the step is accepted, as dop853.f does.
+#[inline(always)]
+fn eager_fsal(tab: &Tableau) -> bool {
+    let last = tab.c.len() - 1;
+    let uses = |w: &[f64]| w.get(last).is_some_and(|c| *c != 0.0);
+    tab.fsal
+        && match tab.error {
+            ErrorEstimate::Embedded(e) => uses(e),
+            ErrorEstimate::Combined53 { e5, e3 } => uses(e5) || uses(e3),
+            ErrorEstimate::None => false,
+        }
+}
+
 /// Takes the step: `y = y_new`, and `k[0] = f(y_new)` (the FSAL stage when
-/// the pair has one). Returns the f-evaluations made.
+/// it was evaluated already). Returns the f-evaluations made.
 #[inline(always)]
 fn take<const N: usize, P: Problem<N>, M: ConstTab>(
     y: &mut SVector<f64, N>,
@@ -138,7 +154,7 @@ fn take<const N: usize, P: Problem<N>, M: ConstTab>(
     k: &mut [SVector<f64, N>; 16],
 ) -> usize {
     *y = y_new;
-    if M::TAB.fsal {
+    if eager_fsal(M::TAB) {
         k[0] = k[M::TAB.c.len() - 1];
         0
     } else {
