@@ -508,20 +508,18 @@ impl<T: Real> StepController<T> for PiController<T> {
     }
     fn commit(&mut self, h: T, err: T) {
         self.err_old = err.max(T::lit(1e-4));
+        self.ln_old = self.cache_ln_old();
         if self.effective_predictive() {
             self.h_acc = h;
             self.err_acc = err.max(T::lit(1e-2));
-            // One `ln` for both caches: ln(max(err, c)) = max(ln(err), ln(c)).
-            let beta = self.effective_beta();
-            if err >= T::lit(1e-4) && beta != T::zero() {
-                let l = err.ln();
-                self.ln_old = (beta, l);
-                self.ln_acc = if err >= T::lit(1e-2) { l } else { T::lit(1e-2).ln() };
-                return;
-            }
-            self.ln_acc = self.err_acc.ln();
+            // With err >= 1e-2, err_acc = err_old = err: reuse its `ln`
+            // when `cache_ln_old` took it (beta != 0).
+            self.ln_acc = if self.ln_old.0 != T::zero() && err >= T::lit(1e-2) {
+                self.ln_old.1
+            } else {
+                self.err_acc.ln()
+            };
         }
-        self.ln_old = self.cache_ln_old();
     }
     fn reset(&mut self) {
         self.err_old = T::lit(1e-4);

@@ -648,15 +648,10 @@ impl<T: Real, S: State<T>> Stepper<T, S> for ExplicitRk<T, S> {
             // Vern9 at tight ones): the whole step body with the tableau a
             // compile-time constant, per right-hand side (the stage loop
             // unrolled, the right-hand side inlined into every stage). Each
-            // costs compile time per right-hand side a program solves
-            // (Vern9's: about 0.3 s of CPU for a one-closure program; the
-            // test suite's build is unchanged because the kernels these
-            // three never call are no longer compiled); Vern9 runs 23-27 %
-            // fewer instructions per solve than through its kernels
-            // (docs/performance.md, "Fourth round"). Vern7 would gain 15-17 % but is left on its kernels:
-            // where it is the fastest pair (1e-6 on Kepler and Pleiades) it
-            // already leads the peers by a third, and the body would cost
-            // every program the same again.
+            // body costs compile time per right-hand side a program solves
+            // (Vern9's: about 0.3 s of CPU for one closure) and saves a
+            // quarter of the instructions of the kernel path; Vern7 stays on
+            // its kernels (docs/performance.md, "Fourth round").
             Fast::Dp5 => run(
                 w,
                 sys,

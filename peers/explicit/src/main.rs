@@ -482,7 +482,8 @@ fn main() {
                 "arenstorf" => run::<4, Arenstorf>(sv, tol),
                 "pleiades" => run::<28, Pleiades>(sv, tol),
                 "lorenz" => run::<3, Lorenz>(sv, tol),
-                _ => run::<4, Kepler>(sv, tol),
+                "kepler" => run::<4, Kepler>(sv, tol),
+                p => panic!("--repeat: unknown problem {p} (arenstorf, pleiades, lorenz, kepler)"),
             });
         }
         println!("{:?}", last);
