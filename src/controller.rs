@@ -53,6 +53,15 @@ pub trait StepController<T: Real> {
     /// Decides on an attempt of size `h` with scaled error `err` (finite, >= 0).
     /// Must not change the controller's state.
     fn decide(&self, h: T, err: T, k: u32) -> Decision<T>;
+    /// [`decide`](StepController::decide) as the driver calls it: once per
+    /// attempt, followed by [`commit`](StepController::commit) with the same
+    /// `err` when the step is accepted. A controller may keep what it derived
+    /// from `err` for that `commit` (the [`PiController`] keeps `ln(err)`,
+    /// so an accepted step takes one logarithm, not two); the decision must
+    /// be the one `decide` gives. The default calls `decide`.
+    fn decide_attempt(&mut self, h: T, err: T, k: u32) -> Decision<T> {
+        self.decide(h, err, k)
+    }
     /// Records an accepted step (its size and error) in the history.
     fn commit(&mut self, h: T, err: T);
     /// Forgets the history (called at the start of every solve).
@@ -312,6 +321,11 @@ pub struct PiController<T> {
     /// `max(ln(err), ln(c))` exactly). Derived data, as `ln_old`; NaN when
     /// not computed.
     ln_acc: T,
+    /// `(err, ln(max(err, MIN_POSITIVE)))` of the last
+    /// [`decide_attempt`](StepController::decide_attempt) that accepted, for
+    /// the `commit` of the same `err`. Derived data, as `ln_old`; NaN when
+    /// not computed.
+    ln_err: (T, T),
 }
 
 /// The serialised form of a [`PiController`] (the cache is recomputed).
@@ -346,6 +360,7 @@ impl<T: Real> From<PiState<T>> for PiController<T> {
             err_acc: s.err_acc.unwrap_or(T::lit(1e-2)),
             ln_old: (T::zero(), T::zero()),
             ln_acc: T::nan(),
+            ln_err: (T::nan(), T::nan()),
         }
     }
 }
@@ -474,18 +489,25 @@ impl<T: Real> Default for PiController<T> {
             err_acc: T::lit(1e-2),
             ln_old: (T::zero(), T::zero()),
             ln_acc: T::nan(),
+            ln_err: (T::nan(), T::nan()),
         }
     }
 }
 
-impl<T: Real> StepController<T> for PiController<T> {
-    fn decide(&self, h: T, err: T, k: u32) -> Decision<T> {
+impl<T: Real> PiController<T> {
+    /// `ln(max(err, MIN_POSITIVE))`: err = 0 (an exact step) is capped at the
+    /// smallest positive value, so the factor saturates at max_factor
+    /// (alpha > 0).
+    fn ln_err(err: T) -> T {
+        err.max(T::min_positive_value()).ln()
+    }
+    /// The decision on an attempt with `ln_err = ln_err(err)` (computed only
+    /// when `err <= 1`).
+    fn decide_with(&self, h: T, err: T, k: u32, ln_err: impl FnOnce() -> T) -> Decision<T> {
         let alpha = self.alpha(k);
         let limits = self.effective_limits();
         if err <= T::one() {
-            // err = 0 (an exact step) is capped at the smallest positive
-            // value: the factor then saturates at max_factor (alpha > 0).
-            let ln_err = err.max(T::min_positive_value()).ln();
+            let ln_err = ln_err();
             let beta = self.effective_beta();
             let f = limits.safety * (beta * self.ln_err_old(beta) - alpha * ln_err).exp();
             let mut r = limits.clamp(f);
@@ -506,19 +528,44 @@ impl<T: Real> StepController<T> for PiController<T> {
             }
         }
     }
+}
+
+impl<T: Real> StepController<T> for PiController<T> {
+    fn decide(&self, h: T, err: T, k: u32) -> Decision<T> {
+        self.decide_with(h, err, k, || Self::ln_err(err))
+    }
+    fn decide_attempt(&mut self, h: T, err: T, k: u32) -> Decision<T> {
+        let mut ln = None;
+        let d = self.decide_with(h, err, k, || *ln.insert(Self::ln_err(err)));
+        if let Some(l) = ln {
+            self.ln_err = (err, l);
+        }
+        d
+    }
     fn commit(&mut self, h: T, err: T) {
+        // `ln(max(err, floor))`: the `ln(err)` decide_attempt took when this
+        // `err` is at least the floor (ln is monotone, so the value is the
+        // same), else `ln(floor)`.
+        let cached = (self.ln_err.0 == err).then_some(self.ln_err.1);
+        let ln_at_least = |floor: T| {
+            if err >= floor {
+                cached.unwrap_or_else(|| err.ln())
+            } else {
+                floor.ln()
+            }
+        };
         self.err_old = err.max(T::lit(1e-4));
-        self.ln_old = self.cache_ln_old();
+        let beta = self.effective_beta();
+        let l = if beta == T::zero() {
+            T::zero()
+        } else {
+            ln_at_least(T::lit(1e-4))
+        };
+        self.ln_old = (beta, l);
         if self.effective_predictive() {
             self.h_acc = h;
             self.err_acc = err.max(T::lit(1e-2));
-            // With err >= 1e-2, err_acc = err_old = err: reuse its `ln`
-            // when `cache_ln_old` took it (beta != 0).
-            self.ln_acc = if self.ln_old.0 != T::zero() && err >= T::lit(1e-2) {
-                self.ln_old.1
-            } else {
-                self.err_acc.ln()
-            };
+            self.ln_acc = ln_at_least(T::lit(1e-2));
         }
     }
     fn reset(&mut self) {
@@ -527,6 +574,7 @@ impl<T: Real> StepController<T> for PiController<T> {
         self.h_acc = T::zero();
         self.err_acc = T::lit(1e-2);
         self.ln_acc = T::nan();
+        self.ln_err = (T::nan(), T::nan());
     }
     fn adopt_tuning(&mut self, tuned: &Tuning<T>) {
         self.tuned = *tuned;
@@ -542,6 +590,7 @@ impl<T: Real> StepController<T> for PiController<T> {
         self.h_acc = r.real()?;
         self.err_acc = r.real()?;
         self.ln_acc = T::nan();
+        self.ln_err = (T::nan(), T::nan());
         Ok(())
     }
 }
@@ -714,6 +763,9 @@ impl<T: Real> StepController<T> for PidController<T> {
 impl<T: Real, C: StepController<T> + ?Sized> StepController<T> for Box<C> {
     fn decide(&self, h: T, err: T, k: u32) -> Decision<T> {
         (**self).decide(h, err, k)
+    }
+    fn decide_attempt(&mut self, h: T, err: T, k: u32) -> Decision<T> {
+        (**self).decide_attempt(h, err, k)
     }
     fn commit(&mut self, h: T, err: T) {
         (**self).commit(h, err)

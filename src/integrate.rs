@@ -1200,7 +1200,7 @@ impl<'o, T: Real, S: State<T>> Run<'o, T, S> {
             };
             let mut h_next = match fixed {
                 Some(hf) => hf * dir,
-                None => match ctrl.decide(h, err, stepper.error_order() + 1) {
+                None => match ctrl.decide_attempt(h, err, stepper.error_order() + 1) {
                     Decision::Accept { h_next } => {
                         if !(h_next.is_finite() && h_next * dir > T::zero()) {
                             return Err(bad_proposal("accepted", h_next));

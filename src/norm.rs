@@ -150,14 +150,40 @@ impl<T: Real> ErrorNorm<T> {
     /// estimate's three sums.
     #[inline(always)]
     pub(crate) fn gram(&self, y: &[T], y_new: &[T], a: &[T], b: &[T]) -> (T, T, T) {
+        let n = y.len();
+        let (a, b) = (&a[..n], &b[..n]);
+        self.gram_by(y, y_new, |i| (a[i], b[i]))
+    }
+
+    /// [`gram`](Self::gram) of the differences `a = a1 - a0`, `b = b1 - b0`,
+    /// formed component by component (no scratch vectors): the stiffness
+    /// quotient of two stages at one node, `a` the slopes and `b` the stage
+    /// points.
+    #[inline(always)]
+    pub(crate) fn gram_diff(
+        &self,
+        y: &[T],
+        y_new: &[T],
+        (a1, a0): (&[T], &[T]),
+        (b1, b0): (&[T], &[T]),
+    ) -> (T, T, T) {
+        let n = y.len();
+        let (a1, a0, b1, b0) = (&a1[..n], &a0[..n], &b1[..n], &b0[..n]);
+        self.gram_by(y, y_new, |i| (a1[i] - a0[i], b1[i] - b0[i]))
+    }
+
+    /// The three sums of [`gram`](Self::gram) over the pairs `ab(i)`.
+    #[inline(always)]
+    fn gram_by(&self, y: &[T], y_new: &[T], ab: impl Fn(usize) -> (T, T)) -> (T, T, T) {
         let (mut saa, mut sbb, mut sab) = (T::zero(), T::zero(), T::zero());
         let n = y.len();
-        let (y_new, a, b) = (&y_new[..n], &a[..n], &b[..n]);
+        let y_new = &y_new[..n];
         match (&self.rtol, &self.atol, &self.weights) {
             (Tolerance::Scalar(r), Tolerance::Scalar(at), None) if !self.zero_atol => {
                 for i in 0..n {
                     let sc = *at + *r * y[i].abs().max(y_new[i].abs());
-                    let (qa, qb) = (a[i] / sc, b[i] / sc);
+                    let (a, b) = ab(i);
+                    let (qa, qb) = (a / sc, b / sc);
                     saa = saa + qa * qa;
                     sbb = sbb + qb * qb;
                     sab = sab + qa * qb;
@@ -166,7 +192,8 @@ impl<T: Real> ErrorNorm<T> {
             _ => {
                 for i in 0..n {
                     let sc = self.scale(i, y[i], y_new[i]);
-                    let (mut qa, mut qb) = (ratio(a[i], sc), ratio(b[i], sc));
+                    let (a, b) = ab(i);
+                    let (mut qa, mut qb) = (ratio(a, sc), ratio(b, sc));
                     if let Some(w) = &self.weights {
                         qa = qa * w[i];
                         qb = qb * w[i];

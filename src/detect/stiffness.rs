@@ -21,8 +21,8 @@
 //!
 //! The detector is method-agnostic: it sees only the estimate and the
 //! boundary. Every explicit pair of the crate gives one: Hairer's test on two
-//! stages at the same node (DP5, Tsit5, Vern6, DOP853, Vern7), or, for the
-//! pairs without such stages (BS3, RKF45, Cash–Karp, Vern9), the quotient
+//! stages at the same node (DP5, Tsit5, Vern6, DOP853, Vern7, Vern9), or, for
+//! the pairs without such stages (BS3, RKF45, Cash–Karp), the quotient
 //! of the embedded error combination (`ExplicitRk`'s
 //! `generic_stiffness_weights`); both read `1.00 B` on average over a pinned
 //! run (`tests/stiffness.rs`). A method without an estimate (step doubling)

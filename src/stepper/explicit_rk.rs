@@ -82,9 +82,13 @@ struct Derived<T> {
     /// Tsit5): then `attempt` evaluates it; otherwise (DOP853) it is left to
     /// `complete`, and rejected attempts never evaluate it.
     fsal_eager: bool,
-    /// The generic stiffness estimate for tableaus without Hairer's
-    /// first-same-as-last stage pair.
+    /// The generic stiffness estimate for tableaus without a stage pair at
+    /// one node that ends the attempt ([`stage_point_pair`] and Hairer's
+    /// first-same-as-last pair).
     stiff_gen: GenericStiff<T>,
+    /// The stage pair whose stored points give the stiffness quotient
+    /// ([`stage_point_pair`]).
+    stage_points: Option<(usize, usize)>,
 }
 
 /// The combinations of the generic stiffness estimate `|h lambda| ~
@@ -95,12 +99,12 @@ struct GenericStiff<T> {
     /// The number of pairs `(w, d)` (0: no generic estimate).
     pairs: usize,
     /// The first `w` is the embedded error weights `e` (the pairs of
-    /// embedded order 3 or more, e.g. Vern9): its combination is the error
+    /// embedded order 3 or more: RKF45, Cash–Karp): its combination is the error
     /// vector `h sum e k` the attempt has already formed.
     first_is_error: bool,
     /// The combinations still to form: `w1` (unless `first_is_error`),
     /// `d1`, then `w2`, `d2`.
-    rows: Vec<Row<T>>,
+    rows: Vec<NonZeros<T>>,
 }
 
 impl<T: Real> GenericStiff<T> {
@@ -110,7 +114,13 @@ impl<T: Real> GenericStiff<T> {
             (ErrorEstimate::Embedded(e), Some((w, _))) => w.as_slice() == e,
             _ => false,
         };
-        let nz = |v: &[f64]| Row::of(v.iter().map(|c| T::lit(*c)).collect());
+        let nz = |v: &[f64]| -> NonZeros<T> {
+            v.iter()
+                .enumerate()
+                .filter(|(_, c)| **c != 0.0)
+                .map(|(j, c)| (j, T::lit(*c)))
+                .collect()
+        };
         let mut rows = Vec::new();
         for (p, (w, d)) in pairs.iter().enumerate() {
             if !(p == 0 && first_is_error) {
@@ -163,6 +173,7 @@ impl<T: Real> Derived<T> {
             e3_nz,
             fsal_eager,
             stiff_gen: GenericStiff::of(tab),
+            stage_points: stage_point_pair(tab),
         }
     }
 }
@@ -687,10 +698,14 @@ impl<T: Real, S: State<T>> Stepper<T, S> for ExplicitRk<T, S> {
         self.fsal_pending = out.fsal_pending;
         // Only an attempt that passes the error test can become a step, the
         // one place the estimate is read.
-        let g = &self.d.stiff_gen;
-        if self.stiff_wanted && g.pairs > 0 && out.err <= T::one() {
-            let settled_below = T::lit(0.25 * self.tab.stability_boundary);
-            self.stiff = generic_stiffness(w, g, self.s, h, y, y_new, norm, settled_below);
+        if self.stiff_wanted && out.err <= T::one() {
+            let g = &self.d.stiff_gen;
+            if let Some(pair) = self.d.stage_points {
+                self.stiff = stage_point_quotient(w, pair, h, y, y_new, norm);
+            } else if g.pairs > 0 {
+                let settled_below = T::lit(0.25 * self.tab.stability_boundary);
+                self.stiff = generic_stiffness(w, g, self.s, h, y, y_new, norm, settled_below);
+            }
         }
         out.err
     }
@@ -791,17 +806,55 @@ impl<T: Real, S: State<T>> Stepper<T, S> for ExplicitRk<T, S> {
     }
 }
 
+/// The stage pair `(i, j)`, `i < j`, at one node whose stiffness quotient
+/// `|h| ||k_j - k_i|| / ||Y_j - Y_i||` is formed from the stage points
+/// themselves, in the error test's scaled norm ([`stage_point_quotient`]):
+/// a tableau without first-same-as-last stage whose pair ends the attempt
+/// (`j` the last stage: Vern7's stages at c = 1, Vern9's). `Y_j` is then
+/// still in `ytmp` when the attempt ends and `Y_i` was copied aside, so the
+/// quotient costs one pass over the components, where the combinations of
+/// [`generic_stiffness_weights`] would cost a sum over every stage.
+fn stage_point_pair(tab: &Tableau) -> Option<(usize, usize)> {
+    match tab.stiffness_stages {
+        Some((i, j)) if !tab.fsal && i < j && j + 1 == tab.stages() => Some((i, j)),
+        _ => None,
+    }
+}
+
+/// `(|h lambda|, h Re lambda)` from the stage pair of [`stage_point_pair`]:
+/// `|h| ||k_j - k_i|| / ||Y_j - Y_i||` and `h (k_j - k_i).(Y_j - Y_i) /
+/// ||Y_j - Y_i||^2` in the error test's scaled norm (as the generic
+/// estimate, [`generic_stiffness`], whose same-node combinations these are).
+fn stage_point_quotient<T: Real, S: State<T>>(
+    w: &Work<T, S>,
+    (i, j): (usize, usize),
+    h: T,
+    y: &S,
+    y_new: &S,
+    norm: &ErrorNorm<T>,
+) -> Option<(T, T)> {
+    let (num, den, dot) = norm.gram_diff(
+        y.as_slice(),
+        y_new.as_slice(),
+        (w.k[j].as_slice(), w.k[i].as_slice()),
+        (w.ytmp.as_slice(), w.ystiff.as_slice()),
+    );
+    (den > T::zero() && num.is_finite()).then(|| (h.abs() * (num / den).sqrt(), h * dot / den))
+}
+
 /// The weights `(w, d)` of the generic stiffness estimate
-/// `|h lambda| ~ ||sum_l w_l k_l|| / ||sum_l d_l k_l||`, for a tableau that
-/// has no first-same-as-last stage pair (those use Hairer's test on the
-/// stored stage point, [`ExplicitRk::stiffness`]); empty when the tableau
-/// has no error estimate. Every combination has `sum w_i = 0`, so
+/// `|h lambda| ~ ||sum_l w_l k_l|| / ||sum_l d_l k_l||`, for a tableau whose
+/// stage pair at one node (if any) does not end the attempt (those use the
+/// stored stage points: Hairer's test for a first-same-as-last pair,
+/// [`ExplicitRk::stiffness`], and [`stage_point_quotient`] otherwise); empty
+/// when the tableau has no error estimate. Every combination has `sum w_i = 0`, so
 /// `sum_i w_i Y_i = h sum_l (w^T A)_l k_l = h sum_l d_l k_l`, and for `f`
 /// linear in `y` (and `w^T c = 0`) `sum w_i k_i = J sum w_i Y_i`: the quotient
 /// is `|h lambda|` along `sum w_i Y_i`, exactly so on `y' = lambda y`.
 ///
-/// * Two stages `i`, `j` at the same node (Vern7): `w = u_j - u_i`, so
-///   `sum w k = f(Y_j) - f(Y_i)` and `h sum d k = Y_j - Y_i`: Hairer's
+/// * Two stages `i`, `j` at the same node (a tableau of your own whose pair
+///   is neither first-same-as-last nor ends the attempt): `w = u_j - u_i`,
+///   so `sum w k = f(Y_j) - f(Y_i)` and `h sum d k = Y_j - Y_i`: Hairer's
 ///   quotient without storing the points.
 /// * Otherwise the error combination `w = e` (the embedded error weights):
 ///   when the step is held at the stability boundary the error vector is
@@ -828,7 +881,7 @@ pub(crate) fn generic_stiffness_weights(tab: &Tableau) -> Vec<(Vec<f64>, Vec<f64
         r
     };
     if let Some((i, j)) = tab.stiffness_stages {
-        if tab.fsal && j == s - 1 {
+        if (tab.fsal && j == s - 1) || stage_point_pair(tab).is_some() {
             return Vec::new();
         }
         let mut w = vec![0.0; s];
@@ -975,68 +1028,10 @@ fn generic_stiffness<T: Real, S: State<T>>(
     best
 }
 
-/// `out = h sum_l row_l k_l`.
+/// `out = h sum_l row_l k_l` over the nonzero entries of `row`.
 #[inline(always)]
-fn combine<T: Real, S: State<T>>(out: &mut S, row: &Row<T>, h: T, k: &[S]) {
-    match row {
-        Row::Dense(r) => dense_combination(out.as_mut_slice(), h, r, k),
-        Row::Sparse(r) => lincomb(out.as_mut_slice(), None, h, r, k),
-    }
-}
-
-/// A combination of the stages for the generic stiffness estimate.
-#[derive(Debug)]
-enum Row<T> {
-    /// Mostly nonzero over a stage count with a fixed-length loop
-    /// ([`dense_combination`]).
-    Dense(Vec<T>),
-    /// Otherwise: the nonzero entries.
-    Sparse(NonZeros<T>),
-}
-
-impl<T: Real> Row<T> {
-    fn of(v: Vec<T>) -> Self {
-        let nonzero = v.iter().filter(|c| **c != T::zero()).count();
-        if DENSE_LENGTHS.contains(&v.len()) && 2 * nonzero > v.len() {
-            Row::Dense(v)
-        } else {
-            Row::Sparse(
-                v.iter()
-                    .copied()
-                    .enumerate()
-                    .filter(|(_, c)| *c != T::zero())
-                    .collect(),
-            )
-        }
-    }
-}
-
-/// The stage counts [`dense_combination`] has a fixed-length loop for:
-/// Vern9's (the other built-in pairs with the generic estimate, BS3, RKF45
-/// and Cash–Karp, have short rows, where the nonzero lists do as well and
-/// cost no extra compile time).
-const DENSE_LENGTHS: [usize; 1] = [16];
-
-/// `out = scale sum_l row_l k_l` over every stage (a dense row of
-/// coefficients read at run time) in a loop of constant length: unrolled,
-/// without bounds checks, the cost of a compiled stage combination. Only
-/// for the lengths of [`DENSE_LENGTHS`] (others are [`Row::Sparse`]).
-fn dense_combination<T: Real, S: State<T>>(out: &mut [T], scale: T, row: &[T], k: &[S]) {
-    dense_fixed::<T, S, 16>(out, scale, row, k)
-}
-
-#[inline]
-fn dense_fixed<T: Real, S: State<T>, const L: usize>(out: &mut [T], scale: T, row: &[T], k: &[S]) {
-    let (Ok(row), Ok(k)) = (<&[T; L]>::try_from(row), <&[S; L]>::try_from(k)) else {
-        return;
-    };
-    for (i, o) in out.iter_mut().enumerate() {
-        let mut a = T::zero();
-        for l in 0..L {
-            a = a + row[l] * k[l].as_slice()[i];
-        }
-        *o = scale * a;
-    }
+fn combine<T: Real, S: State<T>>(out: &mut S, row: &NonZeros<T>, h: T, k: &[S]) {
+    lincomb(out.as_mut_slice(), None, h, row, k)
 }
 
 /// Whether the stage point of the stiffness test's first stage is still in

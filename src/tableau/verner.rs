@@ -1236,6 +1236,6 @@ pub const VERNER_98: Tableau = Tableau {
         ],
     }),
     stability_boundary: 4.4762,
-    stiffness_stages: None,
+    stiffness_stages: Some((14, 15)),
     pi_beta: 0.0222,
 };
