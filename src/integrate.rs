@@ -1057,12 +1057,16 @@ impl<'o, T: Real, S: State<T>> Run<'o, T, S> {
         }
     }
 
-    /// One accepted step (as many attempts as it takes). `Some(status)` when
-    /// the solve is over.
+    /// One accepted step (as many attempts as it takes); with `through`,
+    /// every step until the solve is over or an event's action restarts it
+    /// (a solve run to its end without a step observer: the loop then stays
+    /// here instead of returning to the caller after every step). `Some(status)`
+    /// when the solve is over.
     pub(crate) fn step<F: System<T, S>, St: Stepper<T, S>, C: StepController<T>>(
         &mut self,
         sys: &mut F,
         p: &mut Parts<'_, '_, T, S, St, C>,
+        through: bool,
     ) -> Result<Option<Status<T>>, SolveError> {
         self.flush(sys, p.stepper);
         let o = self.o;
@@ -1470,7 +1474,12 @@ impl<'o, T: Real, S: State<T>> Run<'o, T, S> {
                 // Fixed steps ignore h_max (validated not to be smaller) and
                 // the monitors' caps: the grid is t0 + k h.
                 self.h = h_next;
-                return Ok(None);
+                if !through {
+                    return Ok(None);
+                }
+                self.flush(sys, stepper);
+                h = h_next;
+                continue;
             }
             // Next step size: h_max, monitors' caps, no growth after a rejection.
             let mut mag;
@@ -1486,7 +1495,11 @@ impl<'o, T: Real, S: State<T>> Run<'o, T, S> {
             self.rejected_last = false;
             h_next = mag * dir;
             self.h = h_next;
-            return Ok(None);
+            if !through {
+                return Ok(None);
+            }
+            self.flush(sys, stepper);
+            h = h_next;
         }
     }
 

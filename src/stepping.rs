@@ -202,10 +202,17 @@ impl<'a, 'm, T: Real, S: State<T>, St: Stepper<T, S>, C: StepController<T>, F: S
     /// error is returned again, and [`into_solution`](Solver::into_solution)
     /// gives it with the partial solution.
     pub fn step(&mut self) -> Result<Progress<T>, SolveError> {
+        self.step_or_through(false)
+    }
+
+    /// [`step`](Solver::step), or with `through` (only without an observer,
+    /// which sees every step) every step until the solve is over or an
+    /// event's action restarts it.
+    fn step_or_through(&mut self, through: bool) -> Result<Progress<T>, SolveError> {
         if let Some(outcome) = &self.outcome {
             return outcome.clone().map(Progress::Finished);
         }
-        let r = self.counted(|sys, run, parts| run.step(sys, parts));
+        let r = self.counted(|sys, run, parts| run.step(sys, parts, through));
         let r = self.length_checked(r);
         if let Some(obs) = self.observer.as_mut() {
             if r.is_ok() {
@@ -406,8 +413,9 @@ impl<'a, 'm, T: Real, S: State<T>, St: Stepper<T, S>, C: StepController<T>, F: S
     /// Runs the solve to its end and returns the solution (with the error
     /// and the partial solution on failure).
     pub fn run(mut self) -> Result<Solution<T, S>, SolveFailure<T, S>> {
+        let through = self.observer.is_none();
         while self.outcome.is_none() {
-            let _ = self.step();
+            let _ = self.step_or_through(through);
         }
         self.into_solution()
     }

@@ -25,7 +25,8 @@
 //!
 //! Run: `cargo run --release` (`--no-default-features` without diffsol;
 //! `--runs N`; `--quick` for one run of a coarse sweep; `--csv FILE`;
-//! `--floor` for the floor table alone, a few seconds).
+//! `--floor` for the floor table alone, a few seconds; `--problems lorenz,kepler`
+//! for some of the problems).
 
 #[path = "../../../benches/common/mod.rs"]
 #[allow(dead_code)]
@@ -513,12 +514,22 @@ fn main() {
         .take_while(|t| *t >= 0.99e-15)
         .collect();
     let sv = solvers();
-    let results = vec![
-        problem::<4, Arenstorf>(&sv, &tols, runs),
-        problem::<28, Pleiades>(&sv, &tols, runs),
-        problem::<3, Lorenz>(&sv, &tols, runs),
-        problem::<4, Kepler>(&sv, &tols, runs),
-    ];
+    // --problems a,b: only these (for quick comparisons while working).
+    let only = arg("--problems");
+    let wanted = |name: &str| only.as_ref().is_none_or(|l| l.split(',').any(|p| p == name));
+    let mut results = Vec::new();
+    if wanted("arenstorf") {
+        results.push(problem::<4, Arenstorf>(&sv, &tols, runs));
+    }
+    if wanted("pleiades") {
+        results.push(problem::<28, Pleiades>(&sv, &tols, runs));
+    }
+    if wanted("lorenz") {
+        results.push(problem::<3, Lorenz>(&sv, &tols, runs));
+    }
+    if wanted("kepler") {
+        results.push(problem::<4, Kepler>(&sv, &tols, runs));
+    }
 
     let mut out = String::from("problem,run,library,method,tol,nfev,error,seconds\n");
     for r in &results {
