@@ -1315,19 +1315,9 @@ impl<'o, T: Real, S: State<T>> Run<'o, T, S> {
             let stiffness_signed = stepper.stiffness_estimate_signed();
             let mut changed = false;
             let mut stop = None;
-            let n_user = monitors.len();
-            // The user's monitors, then the built-in detectors (a direct
-            // reference, not a box in the monitor list).
-            let detector: Option<&mut dyn Monitor<T, S>> = if self.detect {
-                Some(&mut self.builtin)
-            } else {
-                None
-            };
-            let all = monitors
-                .iter_mut()
-                .map(|m| &mut **m as &mut dyn Monitor<T, S>)
-                .chain(detector);
-            for (k, m) in all.enumerate() {
+            // The user's monitors, then the built-in detectors (called
+            // directly below: their type is known here).
+            for m in monitors.iter_mut() {
                 let mut acc = AcceptedStep {
                     t_prev: t,
                     t: t_new,
@@ -1338,23 +1328,21 @@ impl<'o, T: Real, S: State<T>> Run<'o, T, S> {
                     y: &mut self.y_new,
                 };
                 let after = m.accepted(&mut acc);
-                if k < n_user {
-                    if let Some((i, v)) = self
-                        .y_new
-                        .as_slice()
-                        .iter()
-                        .enumerate()
-                        .find(|(_, v)| !v.is_finite())
-                    {
-                        return Err(SolveError::MonitorFault {
-                            monitor: m.name().to_string(),
-                            t: fl(t_new),
-                            problem: format!(
-                                "accepted() left {} in component {i} of the state: a monitor may only move the state to finite values",
-                                fl(*v)
-                            ),
-                        });
-                    }
+                if let Some((i, v)) = self
+                    .y_new
+                    .as_slice()
+                    .iter()
+                    .enumerate()
+                    .find(|(_, v)| !v.is_finite())
+                {
+                    return Err(SolveError::MonitorFault {
+                        monitor: m.name().to_string(),
+                        t: fl(t_new),
+                        problem: format!(
+                            "accepted() left {} in component {i} of the state: a monitor may only move the state to finite values",
+                            fl(*v)
+                        ),
+                    });
                 }
                 match after {
                     AfterStep::Continue => {}
@@ -1376,6 +1364,22 @@ impl<'o, T: Real, S: State<T>> Run<'o, T, S> {
                         });
                         break;
                     }
+                }
+            }
+            if stop.is_none() && self.detect {
+                let mut acc = AcceptedStep {
+                    t_prev: t,
+                    t: t_new,
+                    h,
+                    err,
+                    stiffness,
+                    stiffness_signed,
+                    y: &mut self.y_new,
+                };
+                // The detectors only read the step, and stop with BlowUp,
+                // Unstable or Stiff.
+                if let AfterStep::Stop(status) = self.builtin.accepted(&mut acc) {
+                    stop = Some(status);
                 }
             }
             // Output through the dense output of this step, which ends at

@@ -155,23 +155,6 @@ impl<T: Real> ErrorNorm<T> {
         self.gram_by(y, y_new, |i| (a[i], b[i]))
     }
 
-    /// [`gram`](Self::gram) of the differences `a = a1 - a0`, `b = b1 - b0`,
-    /// formed component by component (no scratch vectors): the stiffness
-    /// quotient of two stages at one node, `a` the slopes and `b` the stage
-    /// points.
-    #[inline(always)]
-    pub(crate) fn gram_diff(
-        &self,
-        y: &[T],
-        y_new: &[T],
-        (a1, a0): (&[T], &[T]),
-        (b1, b0): (&[T], &[T]),
-    ) -> (T, T, T) {
-        let n = y.len();
-        let (a1, a0, b1, b0) = (&a1[..n], &a0[..n], &b1[..n], &b0[..n]);
-        self.gram_by(y, y_new, |i| (a1[i] - a0[i], b1[i] - b0[i]))
-    }
-
     /// The three sums of [`gram`](Self::gram) over the pairs `ab(i)`.
     #[inline(always)]
     fn gram_by(&self, y: &[T], y_new: &[T], ab: impl Fn(usize) -> (T, T)) -> (T, T, T) {

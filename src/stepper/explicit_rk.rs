@@ -343,8 +343,10 @@ impl<T: Real, S: State<T>> ExplicitRk<T, S> {
 
     #[inline]
     /// Hairer's stiffness test `|h lambda| ~ |h| ||k_j - k_i|| / ||Y_j - Y_i||`
-    /// for the tableau's stage pair `(i, j)` with `j` the FSAL stage, whose
-    /// stage point is `y_new`, in the Euclidean norm as dopri5.f (the stage
+    /// for the tableau's stage pair `(i, j)` with `j` the last stage: the
+    /// FSAL stage, whose stage point is `y_new`, or the last stage of a
+    /// tableau without FSAL ([`stage_point_pair`]: Vern7, Vern9), whose point
+    /// is still in `ytmp`; in the Euclidean norm as dopri5.f (the stage
     /// pair at one node is precise enough for it: DP5 reads 0.99 B where the
     /// step is pinned on ROBER at rtol 1e-7, where the error-combination
     /// quotient needs the error test's norm); with it the signed Rayleigh quotient
@@ -352,8 +354,9 @@ impl<T: Real, S: State<T>> ExplicitRk<T, S> {
     /// dominant eigenvalue: negative for a decaying mode, positive for growth).
     fn stiffness(tab: &Tableau, w: &Work<T, S>, y_new: &S, h: T) -> Option<(T, T)> {
         match tab.stiffness_stages {
-            Some((i0, j0)) if tab.fsal && j0 == tab.stages() - 1 => {
+            Some((i0, j0)) if j0 == tab.stages() - 1 && (tab.fsal || i0 < j0) => {
                 let (ki, kj) = (w.k[i0].as_slice(), w.k[j0].as_slice());
+                let y_new = if tab.fsal { y_new } else { &w.ytmp };
                 let yi = if stiff_point_in_ytmp(tab) {
                     w.ytmp.as_slice()
                 } else {
@@ -700,8 +703,8 @@ impl<T: Real, S: State<T>> Stepper<T, S> for ExplicitRk<T, S> {
         // one place the estimate is read.
         if self.stiff_wanted && out.err <= T::one() {
             let g = &self.d.stiff_gen;
-            if let Some(pair) = self.d.stage_points {
-                self.stiff = stage_point_quotient(w, pair, h, y, y_new, norm);
+            if self.d.stage_points.is_some() {
+                self.stiff = Self::stiffness(self.tab, w, y_new, h);
             } else if g.pairs > 0 {
                 let settled_below = T::lit(0.25 * self.tab.stability_boundary);
                 self.stiff = generic_stiffness(w, g, self.s, h, y, y_new, norm, settled_below);
@@ -806,11 +809,11 @@ impl<T: Real, S: State<T>> Stepper<T, S> for ExplicitRk<T, S> {
     }
 }
 
-/// The stage pair `(i, j)`, `i < j`, at one node whose stiffness quotient
-/// `|h| ||k_j - k_i|| / ||Y_j - Y_i||` is formed from the stage points
-/// themselves, in the error test's scaled norm ([`stage_point_quotient`]):
-/// a tableau without first-same-as-last stage whose pair ends the attempt
-/// (`j` the last stage: Vern7's stages at c = 1, Vern9's). `Y_j` is then
+/// The stage pair `(i, j)`, `i < j`, at one node of a tableau without
+/// first-same-as-last stage whose pair ends the attempt (`j` the last stage:
+/// Vern7's stages at c = 1, Vern9's): Hairer's quotient
+/// `|h| ||k_j - k_i|| / ||Y_j - Y_i||` is then formed from the stage points
+/// themselves ([`ExplicitRk::stiffness`]), as for the FSAL pairs: `Y_j` is
 /// still in `ytmp` when the attempt ends and `Y_i` was copied aside, so the
 /// quotient costs one pass over the components, where the combinations of
 /// [`generic_stiffness_weights`] would cost a sum over every stage.
@@ -821,32 +824,10 @@ fn stage_point_pair(tab: &Tableau) -> Option<(usize, usize)> {
     }
 }
 
-/// `(|h lambda|, h Re lambda)` from the stage pair of [`stage_point_pair`]:
-/// `|h| ||k_j - k_i|| / ||Y_j - Y_i||` and `h (k_j - k_i).(Y_j - Y_i) /
-/// ||Y_j - Y_i||^2` in the error test's scaled norm (as the generic
-/// estimate, [`generic_stiffness`], whose same-node combinations these are).
-fn stage_point_quotient<T: Real, S: State<T>>(
-    w: &Work<T, S>,
-    (i, j): (usize, usize),
-    h: T,
-    y: &S,
-    y_new: &S,
-    norm: &ErrorNorm<T>,
-) -> Option<(T, T)> {
-    let (num, den, dot) = norm.gram_diff(
-        y.as_slice(),
-        y_new.as_slice(),
-        (w.k[j].as_slice(), w.k[i].as_slice()),
-        (w.ytmp.as_slice(), w.ystiff.as_slice()),
-    );
-    (den > T::zero() && num.is_finite()).then(|| (h.abs() * (num / den).sqrt(), h * dot / den))
-}
-
 /// The weights `(w, d)` of the generic stiffness estimate
 /// `|h lambda| ~ ||sum_l w_l k_l|| / ||sum_l d_l k_l||`, for a tableau whose
 /// stage pair at one node (if any) does not end the attempt (those use the
-/// stored stage points: Hairer's test for a first-same-as-last pair,
-/// [`ExplicitRk::stiffness`], and [`stage_point_quotient`] otherwise); empty
+/// stored stage points, Hairer's test, [`ExplicitRk::stiffness`]); empty
 /// when the tableau has no error estimate. Every combination has `sum w_i = 0`, so
 /// `sum_i w_i Y_i = h sum_l (w^T A)_l k_l = h sum_l d_l k_l`, and for `f`
 /// linear in `y` (and `w^T c = 0`) `sum w_i k_i = J sum w_i Y_i`: the quotient
