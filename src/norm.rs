@@ -150,23 +150,14 @@ impl<T: Real> ErrorNorm<T> {
     /// estimate's three sums.
     #[inline(always)]
     pub(crate) fn gram(&self, y: &[T], y_new: &[T], a: &[T], b: &[T]) -> (T, T, T) {
-        let n = y.len();
-        let (a, b) = (&a[..n], &b[..n]);
-        self.gram_by(y, y_new, |i| (a[i], b[i]))
-    }
-
-    /// The three sums of [`gram`](Self::gram) over the pairs `ab(i)`.
-    #[inline(always)]
-    fn gram_by(&self, y: &[T], y_new: &[T], ab: impl Fn(usize) -> (T, T)) -> (T, T, T) {
         let (mut saa, mut sbb, mut sab) = (T::zero(), T::zero(), T::zero());
         let n = y.len();
-        let y_new = &y_new[..n];
+        let (y_new, a, b) = (&y_new[..n], &a[..n], &b[..n]);
         match (&self.rtol, &self.atol, &self.weights) {
             (Tolerance::Scalar(r), Tolerance::Scalar(at), None) if !self.zero_atol => {
                 for i in 0..n {
                     let sc = *at + *r * y[i].abs().max(y_new[i].abs());
-                    let (a, b) = ab(i);
-                    let (qa, qb) = (a / sc, b / sc);
+                    let (qa, qb) = (a[i] / sc, b[i] / sc);
                     saa = saa + qa * qa;
                     sbb = sbb + qb * qb;
                     sab = sab + qa * qb;
@@ -175,8 +166,7 @@ impl<T: Real> ErrorNorm<T> {
             _ => {
                 for i in 0..n {
                     let sc = self.scale(i, y[i], y_new[i]);
-                    let (a, b) = ab(i);
-                    let (mut qa, mut qb) = (ratio(a, sc), ratio(b, sc));
+                    let (mut qa, mut qb) = (ratio(a[i], sc), ratio(b[i], sc));
                     if let Some(w) = &self.weights {
                         qa = qa * w[i];
                         qb = qb * w[i];

@@ -86,9 +86,9 @@ struct Derived<T> {
     /// one node that ends the attempt ([`stage_point_pair`] and Hairer's
     /// first-same-as-last pair).
     stiff_gen: GenericStiff<T>,
-    /// The stage pair whose stored points give the stiffness quotient
-    /// ([`stage_point_pair`]).
-    stage_points: Option<(usize, usize)>,
+    /// Whether the stiffness quotient is formed from the stored points of a
+    /// stage pair that ends the attempt ([`stage_point_pair`]).
+    stage_points: bool,
 }
 
 /// The combinations of the generic stiffness estimate `|h lambda| ~
@@ -173,7 +173,7 @@ impl<T: Real> Derived<T> {
             e3_nz,
             fsal_eager,
             stiff_gen: GenericStiff::of(tab),
-            stage_points: stage_point_pair(tab),
+            stage_points: stage_point_pair(tab).is_some(),
         }
     }
 }
@@ -703,7 +703,7 @@ impl<T: Real, S: State<T>> Stepper<T, S> for ExplicitRk<T, S> {
         // one place the estimate is read.
         if self.stiff_wanted && out.err <= T::one() {
             let g = &self.d.stiff_gen;
-            if self.d.stage_points.is_some() {
+            if self.d.stage_points {
                 self.stiff = Self::stiffness(self.tab, w, y_new, h);
             } else if g.pairs > 0 {
                 let settled_below = T::lit(0.25 * self.tab.stability_boundary);
