@@ -242,8 +242,9 @@ impl<T: Real, S: State<T>> ExplicitRk<T, S> {
     ///
     /// A built-in tableau (compared by content) gets its compiled code, as
     /// from its named constructor ([`ExplicitRk::dopri5`] etc.): its own
-    /// unrolled step body (DP5, DOP853, Vern9) or its compiled kernels (the
-    /// others); any other tableau runs on its stored nonzero coefficients.
+    /// unrolled step body (DP5, Tsit5, Vern6, Vern7, DOP853, Vern9) or its
+    /// compiled kernels (the others); any other tableau runs on its stored
+    /// nonzero coefficients.
     /// Every built-in tableau's kernels are compiled into a program that
     /// calls `new` (once per state type), so a program that knows its method
     /// should use the named constructor, which compiles that method's
@@ -657,36 +658,26 @@ impl<T: Real, S: State<T>> Stepper<T, S> for ExplicitRk<T, S> {
             e_nz: &self.d.e_nz,
             e3_nz: &self.d.e3_nz,
         };
+        let fsal_eager = self.d.fsal_eager;
+        macro_rules! own {
+            ($tab:ident) => {
+                run(w, sys, step, &Static(&crate::tableau::$tab), fsal_eager)
+            };
+        }
         let out = match self.fast {
-            // The three workhorses (DP5 at loose tolerances, DOP853 and
-            // Vern9 at tight ones): the whole step body with the tableau a
-            // compile-time constant, per right-hand side (the stage loop
-            // unrolled, the right-hand side inlined into every stage). Each
-            // body costs compile time per right-hand side a program solves
-            // (Vern9's: about 0.3 s of CPU for one closure) and saves a
-            // quarter of the instructions of the kernel path; Vern7 stays on
-            // its kernels (docs/performance.md, "Fourth round").
-            Fast::Dp5 => run(
-                w,
-                sys,
-                step,
-                &Static(&crate::tableau::DORMAND_PRINCE_54),
-                self.d.fsal_eager,
-            ),
-            Fast::Dop853 => run(
-                w,
-                sys,
-                step,
-                &Static(&crate::tableau::DORMAND_PRINCE_853),
-                self.d.fsal_eager,
-            ),
-            Fast::Vern9 => run(
-                w,
-                sys,
-                step,
-                &Static(&crate::tableau::VERNER_98),
-                self.d.fsal_eager,
-            ),
+            // The adaptive pairs users reach for: the whole step body with
+            // the tableau a compile-time constant, per right-hand side (the
+            // stage loop unrolled, the right-hand side inlined into every
+            // stage). Each body costs compile time per right-hand side a
+            // program solves (Vern9's: about 0.3 s of CPU for one closure)
+            // and saves a fifth to a quarter of the instructions of the
+            // kernel path (docs/performance.md, "Sixth round").
+            Fast::Dp5 => own!(DORMAND_PRINCE_54),
+            Fast::Tsit5 => own!(TSITOURAS_54),
+            Fast::Vern6 => own!(VERNER_65),
+            Fast::Dop853 => own!(DORMAND_PRINCE_853),
+            Fast::Vern7 => own!(VERNER_76),
+            Fast::Vern9 => own!(VERNER_98),
             // Every other tableau: the step body once per right-hand side,
             // the stage combinations from the tableau's kernels.
             Fast::No => {
@@ -694,7 +685,7 @@ impl<T: Real, S: State<T>> Stepper<T, S> for ExplicitRk<T, S> {
                     kernels: self.kernels,
                     dynamic,
                 };
-                run(w, sys, step, &coef, self.d.fsal_eager)
+                run(w, sys, step, &coef, fsal_eager)
             }
         };
         self.stiff = out.stiff;
@@ -1026,11 +1017,15 @@ fn stiff_point_in_ytmp(tab: &Tableau) -> bool {
 }
 
 /// Which built-in tableau runs through the compile-time specialised step
-/// (the others call their compiled kernels through function pointers).
+/// (the others, the fixed-step methods and the low-order pairs BS3, RKF45
+/// and Cash–Karp, call their compiled kernels through function pointers).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Fast {
     Dp5,
+    Tsit5,
+    Vern6,
     Dop853,
+    Vern7,
     Vern9,
     No,
 }
@@ -1320,9 +1315,9 @@ const_tableaus! {
     KRkf45 => FEHLBERG_45, No;
     KCashKarp => CASH_KARP_54, No;
     KDp5 => DORMAND_PRINCE_54, Dp5;
-    KTsit5 => TSITOURAS_54, No;
-    KVern6 => VERNER_65, No;
-    KVern7 => VERNER_76, No;
+    KTsit5 => TSITOURAS_54, Tsit5;
+    KVern6 => VERNER_65, Vern6;
+    KVern7 => VERNER_76, Vern7;
     KDop853 => DORMAND_PRINCE_853, Dop853;
     KVern9 => VERNER_98, Vern9;
 }

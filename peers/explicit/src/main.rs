@@ -56,13 +56,15 @@ enum Lib {
 /// Hairer's controller): listed, but not one of the default-options methods
 /// the main ratio table picks from.
 const OPT_IN_DOP853: &str = "DOP853+pred";
+/// Vern9 with Gustafsson's predictive step (an opt-in, as for DOP853).
+const OPT_IN_VERN9: &str = "Vern9+pred";
 /// DOP853 and Vern9 with the blow-up and stiffness detectors off: the same
 /// arithmetic as the default, without the detectors' per-step work (what
 /// `ode_solvers` does). Listed, never picked as "best odestride".
 const BARE_DOP853: &str = "DOP853-bare";
 const BARE_VERN9: &str = "Vern9-bare";
 /// The configurations the default-options ratio table leaves out.
-const OPT_INS: [&str; 3] = [OPT_IN_DOP853, BARE_DOP853, BARE_VERN9];
+const OPT_INS: [&str; 4] = [OPT_IN_DOP853, OPT_IN_VERN9, BARE_DOP853, BARE_VERN9];
 
 #[derive(Clone, Copy, Debug)]
 struct Solver {
@@ -88,6 +90,7 @@ fn solvers() -> Vec<Solver> {
                 "DOP853",
                 "Vern9",
                 OPT_IN_DOP853,
+                OPT_IN_VERN9,
                 BARE_DOP853,
                 BARE_VERN9,
             ],
@@ -138,6 +141,8 @@ fn run_odestride<const N: usize, P: Problem<N>>(name: &str, tol: f64) -> Out {
         "DOP853" => go!(Integrator::new(ExplicitRk::dop853())),
         "Vern9" => go!(Integrator::new(ExplicitRk::vern9())),
         OPT_IN_DOP853 => go!(Integrator::new(ExplicitRk::dop853())
+            .controller(odestride::PiController::default().with_predictive(true))),
+        OPT_IN_VERN9 => go!(Integrator::new(ExplicitRk::vern9())
             .controller(odestride::PiController::default().with_predictive(true))),
         BARE_DOP853 => go!(Integrator::new(ExplicitRk::dop853())
             .detect_blowup(BlowUpConfig::off())
@@ -376,6 +381,35 @@ fn rhs_seconds<const N: usize, P: Problem<N>>() -> f64 {
         .fold(f64::INFINITY, f64::min)
 }
 
+/// Seconds per right-hand-side call when each call's input depends on the
+/// previous call's output, as the stages of a Runge–Kutta step do: the
+/// chain `y <- y0 + 0 * f(y)` (the product is not folded: it could be NaN)
+/// minus the same chain with `f` replaced by a copy, the fastest of five
+/// batches of 10^5 calls each. This is the right-hand side's latency, what it
+/// adds to a step's critical path; `rhs_seconds` is its throughput.
+fn rhs_latency_seconds<const N: usize, P: Problem<N>>() -> f64 {
+    let y0 = SVector::<f64, N>::from(P::y0());
+    let zero = black_box(0.0);
+    let chain = |with_rhs: bool| {
+        let mut y = y0;
+        let mut dy = SVector::<f64, N>::zeros();
+        (0..5)
+            .map(|_| {
+                timed(100_000, || {
+                    if with_rhs {
+                        P::rhs(y.as_slice(), dy.as_mut_slice());
+                    } else {
+                        dy.copy_from(&y);
+                    }
+                    y = y0 + dy * zero;
+                })
+            })
+            .fold(f64::INFINITY, f64::min)
+            + black_box(y[0]) * 0.0
+    };
+    chain(true) - chain(false)
+}
+
 struct ProblemResult {
     name: &'static str,
     /// Per run: the sweep points of every solver.
@@ -490,6 +524,23 @@ fn main() {
         println!("{:?}", last);
         return;
     }
+    if args.iter().any(|a| a == "--rhs-latency") {
+        macro_rules! show {
+            ($n:literal, $p:ty) => {
+                println!(
+                    "{}: throughput {:.2} ns, latency {:.2} ns",
+                    <$p as Problem<$n>>::NAME,
+                    rhs_seconds::<$n, $p>() * 1e9,
+                    rhs_latency_seconds::<$n, $p>() * 1e9
+                )
+            };
+        }
+        show!(4, Arenstorf);
+        show!(28, Pleiades);
+        show!(3, Lorenz);
+        show!(4, Kepler);
+        return;
+    }
     if args.iter().any(|a| a == "--floor") {
         print_floor();
         return;
@@ -563,7 +614,7 @@ fn main() {
     for opt_in in [false, true] {
         if opt_in {
             println!(
-            "\n## The same with opt-in settings: odestride's methods including {OPT_IN_DOP853} (DOP853 with the predictive step), {BARE_DOP853} and {BARE_VERN9} (detectors off)\n"
+            "\n## The same with opt-in settings: odestride's methods including {OPT_IN_DOP853} and {OPT_IN_VERN9} (with the predictive step), {BARE_DOP853} and {BARE_VERN9} (detectors off)\n"
         );
         } else {
             println!(
