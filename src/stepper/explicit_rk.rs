@@ -670,7 +670,7 @@ impl<T: Real, S: State<T>> Stepper<T, S> for ExplicitRk<T, S> {
             // stage loop unrolled, the right-hand side inlined into every
             // stage). Each body costs compile time per right-hand side a
             // program solves (Vern9's: about 0.3 s of CPU for one closure)
-            // and saves a fifth to a quarter of the instructions of the
+            // and saves a sixth to a quarter of the instructions of the
             // kernel path (docs/performance.md, "Sixth round").
             Fast::Dp5 => own!(DORMAND_PRINCE_54),
             Fast::Tsit5 => own!(TSITOURAS_54),
