@@ -1315,18 +1315,25 @@ impl<'o, T: Real, S: State<T>> Run<'o, T, S> {
             let stiffness_signed = stepper.stiffness_estimate_signed();
             let mut changed = false;
             let mut stop = None;
+            // The view of the step each monitor gets (a fresh mutable borrow
+            // of the state each time).
+            macro_rules! accepted_step {
+                () => {
+                    AcceptedStep {
+                        t_prev: t,
+                        t: t_new,
+                        h,
+                        err,
+                        stiffness,
+                        stiffness_signed,
+                        y: &mut self.y_new,
+                    }
+                };
+            }
             // The user's monitors, then the built-in detectors (called
             // directly below: their type is known here).
             for m in monitors.iter_mut() {
-                let mut acc = AcceptedStep {
-                    t_prev: t,
-                    t: t_new,
-                    h,
-                    err,
-                    stiffness,
-                    stiffness_signed,
-                    y: &mut self.y_new,
-                };
+                let mut acc = accepted_step!();
                 let after = m.accepted(&mut acc);
                 if let Some((i, v)) = self
                     .y_new
@@ -1367,15 +1374,7 @@ impl<'o, T: Real, S: State<T>> Run<'o, T, S> {
                 }
             }
             if stop.is_none() && self.detect {
-                let mut acc = AcceptedStep {
-                    t_prev: t,
-                    t: t_new,
-                    h,
-                    err,
-                    stiffness,
-                    stiffness_signed,
-                    y: &mut self.y_new,
-                };
+                let mut acc = accepted_step!();
                 // The detectors only read the step, and stop with BlowUp,
                 // Unstable or Stiff.
                 if let AfterStep::Stop(status) = self.builtin.accepted(&mut acc) {

@@ -83,11 +83,12 @@ struct Derived<T> {
     /// `complete`, and rejected attempts never evaluate it.
     fsal_eager: bool,
     /// The generic stiffness estimate for tableaus without a stage pair at
-    /// one node that ends the attempt ([`stage_point_pair`] and Hairer's
-    /// first-same-as-last pair).
+    /// one node that ends the attempt ([`stage_pair_ends_attempt`]).
     stiff_gen: GenericStiff<T>,
-    /// Whether the stiffness quotient is formed from the stored points of a
-    /// stage pair that ends the attempt ([`stage_point_pair`]).
+    /// Whether the attempt forms the stiffness quotient from the stored
+    /// points of a stage pair that ends it, after the error test (a tableau
+    /// without FSAL, [`stage_pair_ends_attempt`]; an FSAL pair's is formed
+    /// with its FSAL stage).
     stage_points: bool,
 }
 
@@ -173,7 +174,7 @@ impl<T: Real> Derived<T> {
             e3_nz,
             fsal_eager,
             stiff_gen: GenericStiff::of(tab),
-            stage_points: stage_point_pair(tab).is_some(),
+            stage_points: !tab.fsal && stage_pair_ends_attempt(tab),
         }
     }
 }
@@ -346,7 +347,7 @@ impl<T: Real, S: State<T>> ExplicitRk<T, S> {
     /// Hairer's stiffness test `|h lambda| ~ |h| ||k_j - k_i|| / ||Y_j - Y_i||`
     /// for the tableau's stage pair `(i, j)` with `j` the last stage: the
     /// FSAL stage, whose stage point is `y_new`, or the last stage of a
-    /// tableau without FSAL ([`stage_point_pair`]: Vern7, Vern9), whose point
+    /// tableau without FSAL ([`stage_pair_ends_attempt`]: Vern7, Vern9), whose point
     /// is still in `ytmp`; in the Euclidean norm as dopri5.f (the stage
     /// pair at one node is precise enough for it: DP5 reads 0.99 B where the
     /// step is pinned on ROBER at rtol 1e-7, where the error-combination
@@ -355,7 +356,7 @@ impl<T: Real, S: State<T>> ExplicitRk<T, S> {
     /// dominant eigenvalue: negative for a decaying mode, positive for growth).
     fn stiffness(tab: &Tableau, w: &Work<T, S>, y_new: &S, h: T) -> Option<(T, T)> {
         match tab.stiffness_stages {
-            Some((i0, j0)) if j0 == tab.stages() - 1 && (tab.fsal || i0 < j0) => {
+            Some((i0, j0)) if stage_pair_ends_attempt(tab) => {
                 let (ki, kj) = (w.k[i0].as_slice(), w.k[j0].as_slice());
                 let y_new = if tab.fsal { y_new } else { &w.ytmp };
                 let yi = if stiff_point_in_ytmp(tab) {
@@ -650,14 +651,6 @@ impl<T: Real, S: State<T>> Stepper<T, S> for ExplicitRk<T, S> {
             norm,
             stiff: self.stiff_wanted,
         };
-        let dynamic = Dynamic {
-            tab: self.tab,
-            c: &self.d.c,
-            a_nz: &self.d.a_nz,
-            b_nz: &self.d.b_nz,
-            e_nz: &self.d.e_nz,
-            e3_nz: &self.d.e3_nz,
-        };
         let fsal_eager = self.d.fsal_eager;
         macro_rules! own {
             ($tab:ident) => {
@@ -681,6 +674,14 @@ impl<T: Real, S: State<T>> Stepper<T, S> for ExplicitRk<T, S> {
             // Every other tableau: the step body once per right-hand side,
             // the stage combinations from the tableau's kernels.
             Fast::No => {
+                let dynamic = Dynamic {
+                    tab: self.tab,
+                    c: &self.d.c,
+                    a_nz: &self.d.a_nz,
+                    b_nz: &self.d.b_nz,
+                    e_nz: &self.d.e_nz,
+                    e3_nz: &self.d.e3_nz,
+                };
                 let coef = Compiled {
                     kernels: self.kernels,
                     dynamic,
@@ -800,19 +801,16 @@ impl<T: Real, S: State<T>> Stepper<T, S> for ExplicitRk<T, S> {
     }
 }
 
-/// The stage pair `(i, j)`, `i < j`, at one node of a tableau without
-/// first-same-as-last stage whose pair ends the attempt (`j` the last stage:
-/// Vern7's stages at c = 1, Vern9's): Hairer's quotient
+/// Whether the tableau's stage pair `(i, j)`, `i < j`, at one node ends the
+/// attempt (`j` the last stage: the FSAL stage of DP5 and DOP853, the stages
+/// at c = 1 of Vern7 and Vern9, which have no FSAL stage). Hairer's quotient
 /// `|h| ||k_j - k_i|| / ||Y_j - Y_i||` is then formed from the stage points
-/// themselves ([`ExplicitRk::stiffness`]), as for the FSAL pairs: `Y_j` is
-/// still in `ytmp` when the attempt ends and `Y_i` was copied aside, so the
+/// themselves ([`ExplicitRk::stiffness`]): `Y_j` is `y_new` (FSAL) or still
+/// in `ytmp` when the attempt ends, and `Y_i` was copied aside, so the
 /// quotient costs one pass over the components, where the combinations of
 /// [`generic_stiffness_weights`] would cost a sum over every stage.
-fn stage_point_pair(tab: &Tableau) -> Option<(usize, usize)> {
-    match tab.stiffness_stages {
-        Some((i, j)) if !tab.fsal && i < j && j + 1 == tab.stages() => Some((i, j)),
-        _ => None,
-    }
+fn stage_pair_ends_attempt(tab: &Tableau) -> bool {
+    matches!(tab.stiffness_stages, Some((i, j)) if i < j && j + 1 == tab.stages())
 }
 
 /// The weights `(w, d)` of the generic stiffness estimate
@@ -853,7 +851,7 @@ pub(crate) fn generic_stiffness_weights(tab: &Tableau) -> Vec<(Vec<f64>, Vec<f64
         r
     };
     if let Some((i, j)) = tab.stiffness_stages {
-        if (tab.fsal && j == s - 1) || stage_point_pair(tab).is_some() {
+        if stage_pair_ends_attempt(tab) {
             return Vec::new();
         }
         let mut w = vec![0.0; s];
