@@ -342,6 +342,8 @@ impl<'m, T: Real, S: State<T>, St: Stepper<T, S>, C: StepController<T>> Integrat
             )))
         } else if !cp.y.is_finite() || !cp.h.is_finite() || !cp.t.is_finite() {
             Err(mismatch("its time, state or step size is not finite".into()))
+        } else if let Some(problem) = checkpoint_position(&cp) {
+            Err(mismatch(problem))
         } else {
             Ok(())
         };
@@ -429,6 +431,42 @@ impl<'m, T: Real, S: State<T>, St: Stepper<T, S>, C: StepController<T>> Integrat
             .as_mut()
             .map(|o| &mut **o as &mut (dyn FnMut(&StepInfo<T>) + Send + 'm));
         (run, parts, observer)
+    }
+}
+
+/// Why a checkpoint's place in its span cannot be resumed from, if it
+/// cannot: its time outside `[t0, t_end]`, a step size that is zero or points
+/// away from `t_end` (which would step backwards or not at all, and then be
+/// blamed on the controller or the step-size floor), or a stop time that
+/// does not lie ahead. A checkpoint taken by [`Solver::checkpoint`] passes;
+/// one edited or corrupted after that may not.
+fn checkpoint_position<T: Real, S: State<T>>(cp: &Checkpoint<T, S>) -> Option<String> {
+    let f = |x: T| x.to_f64_lossy();
+    let dir = if cp.t_end >= cp.t0 { T::one() } else { -T::one() };
+    let ahead = |s: T| (s - cp.t) * dir > T::zero() && (cp.t_end - s) * dir >= T::zero();
+    if (cp.t - cp.t0) * dir < T::zero() || (cp.t_end - cp.t) * dir < T::zero() {
+        Some(format!(
+            "its time t = {} lies outside its span from t0 = {} to t_end = {}",
+            f(cp.t),
+            f(cp.t0),
+            f(cp.t_end)
+        ))
+    } else if cp.t != cp.t_end && cp.h * dir <= T::zero() {
+        Some(format!(
+            "its step size h = {} is zero or points away from t_end = {} (t = {})",
+            f(cp.h),
+            f(cp.t_end),
+            f(cp.t)
+        ))
+    } else {
+        cp.driver.stops.iter().find(|s| !ahead(**s)).map(|s| {
+            format!(
+                "its stop time {} does not lie after t = {} and at or before t_end = {}",
+                f(*s),
+                f(cp.t),
+                f(cp.t_end)
+            )
+        })
     }
 }
 

@@ -411,3 +411,48 @@ fn integrators_and_solutions_move_between_threads() {
     assert_eq!(sol.events.len(), 1);
     assert!((sol.events[0].t - 2.0 * PI).abs() < 1e-9);
 }
+
+/// A checkpoint whose time lies outside its span, or whose step size is zero
+/// or points away from t_end (edited or corrupted after it was taken), is
+/// refused at resume, naming the field. It used to resume and fail on the
+/// first step blaming the controller (BadStepProposal) or the step-size
+/// floor, or, with t before t0, to integrate from there and report Success.
+#[test]
+fn resume_refuses_a_checkpoint_outside_its_span_or_stepping_away_from_t_end() {
+    let mut integ = Integrator::new(ExplicitRk::dopri5()).tol(1e-10);
+    let mut run = integ.start(oscillator, 0.0, 10.0, [1.0, 0.0]).unwrap();
+    run.advance_to(2.0).unwrap();
+    let cp: Checkpoint<f64, V2> = run.checkpoint();
+    drop(run);
+    type Edit = fn(&mut Checkpoint<f64, V2>);
+    let edits: [(&str, Edit); 5] = [
+        ("lies outside its span", |c| c.t = 12.0),
+        ("lies outside its span", |c| c.t = -1.0),
+        ("is zero or points away", |c| c.h = 0.0),
+        ("is zero or points away", |c| c.h = -c.h),
+        ("outside its span", |c| c.t = f64::MAX),
+    ];
+    for (want, edit) in edits {
+        let mut c = cp.clone();
+        edit(&mut c);
+        let mut integ = Integrator::new(ExplicitRk::dopri5());
+        let fail = match integ.resume(oscillator, c.clone()) {
+            Ok(_) => panic!("resumed from t = {}, h = {}", c.t, c.h),
+            Err(f) => f,
+        };
+        match &fail.error {
+            SolveError::CheckpointMismatch { problem } => assert!(problem.contains(want), "{problem}"),
+            e => panic!("{e:?}"),
+        }
+        assert_eq!(fail.partial.last_time(), c.t);
+        assert_eq!(fail.partial.stats.nfev, 0);
+    }
+    // the checkpoint as taken resumes to the exact solution
+    let sol = Integrator::new(ExplicitRk::dopri5())
+        .resume(oscillator, cp)
+        .unwrap()
+        .run()
+        .unwrap();
+    assert_eq!(sol.last_time(), 10.0);
+    assert!((sol.last_state()[0] - 10f64.cos()).abs() < 1e-8);
+}
