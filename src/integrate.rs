@@ -1487,6 +1487,11 @@ impl<'o, T: Real, S: State<T>> Run<'o, T, S> {
                         }));
                     }
                     self.event_action(sys, stepper, ctrl, monitors, events, hit.index, h_next)?;
+                    // A root at t_end itself: the action has run and nothing
+                    // is left to integrate (another step would have h = 0).
+                    if self.t == t_end {
+                        return Ok(Some(stop.unwrap_or(Status::Success)));
+                    }
                     return Ok(None);
                 }
             }

@@ -870,3 +870,37 @@ fn pure_relative_control_through_underflow() {
         .unwrap();
     assert!(max_abs_diff(sol.last_state().as_slice(), harmonic_exact(3.0).as_slice()) < 1e-7);
 }
+
+// ------------------------------------------------------------ 12. audit
+
+/// An event with an action whose root is t_end itself: the action runs and
+/// the solve ends there with Success. It used to restart at t_end and
+/// attempt a step of h = 0, failing with a BadStepProposal that blamed the
+/// step-size controller.
+#[test]
+fn an_event_action_at_t_end_ends_the_solve_with_the_changed_state() {
+    // y' = 1 from y(t0) = t0 (y = t); g = t - t_end; the action adds 10.
+    for (t_end, save) in [
+        (1.0, SaveMode::EveryStep),
+        (1.0, SaveMode::FinalOnly),
+        (-1.0, SaveMode::EveryStep),
+    ] {
+        let sol = dp5()
+            .options(Options::default().save(save.clone()).dense(true))
+            .event(Event::new(move |t: f64, _y: &f64| t - t_end).action(|_t, y: &mut f64| *y += 10.0))
+            .solve(|_t: f64, _y: &f64, dy: &mut f64| *dy = 1.0, 0.0, t_end, 0.0)
+            .unwrap_or_else(|e| panic!("t_end {t_end} {save:?}: {e}"));
+        assert_eq!(sol.status, Status::Success, "{t_end} {save:?}");
+        assert_eq!(sol.events.len(), 1);
+        assert_eq!(sol.events[0].t, t_end);
+        assert!((sol.events[0].y - t_end).abs() < 1e-14, "{}", sol.events[0].y);
+        assert_eq!(sol.last_time(), t_end);
+        assert!(
+            (sol.last_state() - (t_end + 10.0)).abs() < 1e-14,
+            "{}",
+            sol.last_state()
+        );
+        assert_eq!(sol.at(t_end), Ok(*sol.last_state()));
+        assert!((sol.at(0.5 * t_end).unwrap() - 0.5 * t_end).abs() < 1e-14);
+    }
+}
