@@ -130,7 +130,7 @@ pub enum SolveError {
     /// them by the error test (runs of non-finite candidates or of monitor
     /// vetoes are reported as [`SolveError::NonFiniteRejections`] and
     /// [`SolveError::Vetoed`]).
-    #[error("{count} consecutive rejected steps at t = {t} (last h = {h:e}, last reason: {reason}): the error estimate stays above tolerance; the problem may be stiff or non-smooth here, or max_consecutive_rejects is too low")]
+    #[error("{count} consecutive rejected steps at t = {t} (last h = {h:e}, last reason: {reason}): the error estimate stays above tolerance; the problem may be stiff or non-smooth here, the tolerances may be too tight for floating point, or max_consecutive_rejects is too low")]
     TooManyRejections {
         /// Time of the last accepted state.
         #[cfg_attr(feature = "serde", serde(with = "nonfinite_f64"))]

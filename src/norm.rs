@@ -121,8 +121,26 @@ impl<T: Real> ErrorNorm<T> {
     }
 
     /// `sum_i (w_i err_i / sc_i)^2` (not divided by `n`).
+    ///
+    /// When the sum overflows although every `err_i` is finite (tolerances
+    /// so small that a scaled component exceeds ~1e154), it is summed again
+    /// with every scaled component capped at `±sqrt(MAX / (4 n))`: a finite
+    /// norm far above 1, so that the error test rejects the step (a
+    /// non-finite norm would be taken for NaN from the right-hand side). A
+    /// non-finite `err_i` keeps the sum non-finite.
     #[inline(always)]
     pub fn sum_sq(&self, y: &[T], y_new: &[T], err: &[T]) -> T {
+        let acc = self.sum_sq_uncapped(y, y_new, err);
+        if acc == T::infinity() {
+            self.sum_sq_capped(y, y_new, err)
+        } else {
+            acc
+        }
+    }
+
+    /// [`sum_sq`](Self::sum_sq) before the overflow check.
+    #[inline(always)]
+    fn sum_sq_uncapped(&self, y: &[T], y_new: &[T], err: &[T]) -> T {
         let mut acc = T::zero();
         match (&self.rtol, &self.atol, &self.weights) {
             (Tolerance::Scalar(r), Tolerance::Scalar(a), None) if !self.zero_atol => {
@@ -141,6 +159,34 @@ impl<T: Real> ErrorNorm<T> {
                     acc = acc + q * q;
                 }
             }
+        }
+        acc
+    }
+
+    /// The sum of squares after an overflow: every scaled component (with
+    /// its weight) capped at `±sqrt(MAX / (4 n))`, so that the sum is finite
+    /// and still as large as floating point allows (a certain rejection, also
+    /// for estimators that combine two sums); `+inf` if some `err_i` is not
+    /// finite, NaN if a scaled component is NaN.
+    #[cold]
+    fn sum_sq_capped(&self, y: &[T], y_new: &[T], err: &[T]) -> T {
+        let n = T::lit(y.len().max(1) as f64);
+        let cap = (T::max_value() / (T::lit(4.0) * n)).sqrt();
+        let tiny = T::min_positive_value();
+        let mut acc = T::zero();
+        for (i, ((yi, yn), ei)) in y.iter().zip(y_new).zip(err).enumerate() {
+            if !ei.is_finite() {
+                return T::infinity();
+            }
+            let mut q = *ei / self.scale(i, *yi, *yn).max(tiny);
+            if let Some(w) = &self.weights {
+                q = q * w[i];
+            }
+            if q.is_nan() {
+                return q;
+            }
+            let q = q.max(-cap).min(cap);
+            acc = acc + q * q;
         }
         acc
     }
@@ -181,8 +227,21 @@ impl<T: Real> ErrorNorm<T> {
     }
 
     /// Two sums of squares over the same scales (for combined estimators).
+    /// A sum that overflows with finite components is summed again capped,
+    /// as in [`sum_sq`](Self::sum_sq).
     #[inline]
     pub fn sum_sq_pair(&self, y: &[T], y_new: &[T], e1: &[T], e2: &[T]) -> (T, T) {
+        let (s1, s2) = self.sum_sq_pair_uncapped(y, y_new, e1, e2);
+        if s1 == T::infinity() || s2 == T::infinity() {
+            (self.sum_sq_capped(y, y_new, e1), self.sum_sq_capped(y, y_new, e2))
+        } else {
+            (s1, s2)
+        }
+    }
+
+    /// [`sum_sq_pair`](Self::sum_sq_pair) before the overflow check.
+    #[inline(always)]
+    fn sum_sq_pair_uncapped(&self, y: &[T], y_new: &[T], e1: &[T], e2: &[T]) -> (T, T) {
         let mut s1 = T::zero();
         let mut s2 = T::zero();
         if let (Tolerance::Scalar(r), Tolerance::Scalar(a), None, false) =

@@ -904,3 +904,75 @@ fn an_event_action_at_t_end_ends_the_solve_with_the_changed_state() {
         assert!((sol.at(0.5 * t_end).unwrap() - 0.5 * t_end).abs() < 1e-14);
     }
 }
+
+/// Tolerances so small that the scaled error overflows (rtol = atol =
+/// 1e-300: err/sc ~ 1e284, squared = inf) on a perfectly smooth problem: the
+/// error test rejects the steps and the solve ends with a step size at its
+/// floor, naming the tolerances. The norm used to overflow to inf, and the
+/// failure blamed NaN from the right-hand side.
+#[test]
+fn tolerances_below_floating_point_are_not_blamed_on_the_right_hand_side() {
+    let y0 = V2::new(1.0, 0.0);
+    for (name, r) in [
+        (
+            "dp5",
+            dp5().rtol(1e-300).atol(1e-300).solve(harmonic, 0.0, 1.0, y0),
+        ),
+        (
+            "dop853",
+            Integrator::new(ExplicitRk::dop853())
+                .rtol(1e-300)
+                .atol(1e-300)
+                .solve(harmonic, 0.0, 1.0, y0),
+        ),
+        (
+            "rodas5p",
+            Integrator::new(odestride::Rosenbrock::rodas5p())
+                .rtol(1e-300)
+                .atol(1e-300)
+                .solve(harmonic, 0.0, 1.0, y0),
+        ),
+    ] {
+        let fail = failure(r);
+        // (DOP853 stays at t = 0, where the floor is MIN_POSITIVE, and runs
+        // into the rejection limit; the others reach the floor)
+        assert!(
+            matches!(&fail.error, SolveError::StepSizeTooSmall { .. })
+                || matches!(&fail.error, SolveError::TooManyRejections { reason, .. } if reason == "error test"),
+            "{name}: {}",
+            fail.error
+        );
+        let msg = fail.to_string();
+        assert!(
+            msg.contains("tolerances may be too tight") && !msg.contains("right-hand side"),
+            "{name}: {msg}"
+        );
+        assert_eq!(fail.partial.stats.nreject_nonfinite, 0, "{name}");
+        assert!(fail.partial.stats.nreject_error > 0, "{name}");
+        let tl = fail.partial.last_time();
+        assert!(
+            max_abs_diff(
+                fail.partial.last_state().as_slice(),
+                harmonic_exact(tl).as_slice()
+            ) < 1e-15
+        );
+    }
+    // the norm: finite (capped) for finite errors, still inf / NaN for inf / NaN ones
+    use odestride::{ErrorNorm, Tolerance};
+    let norm = ErrorNorm::new(Tolerance::Scalar(1e-300_f64), Tolerance::Scalar(1e-300), None);
+    let big = norm.rms(&[1.0, 1.0], &[1.0, 1.0], &[1e-10, 0.0]);
+    assert!(big.is_finite() && big > 1e15, "{big}");
+    assert_eq!(
+        norm.rms(&[1.0, 1.0], &[1.0, 1.0], &[f64::INFINITY, 0.0]),
+        f64::INFINITY
+    );
+    assert!(norm.rms(&[1.0, 1.0], &[1.0, 1.0], &[f64::NAN, 1e-10]).is_nan());
+    let (s1, s2) = norm.sum_sq_pair(&[1.0], &[1.0], &[1e-10], &[0.0]);
+    assert!(s1.is_finite() && s1 > 1e30 && s2 == 0.0, "{s1} {s2}");
+    // ordinary tolerances: the same sums as before
+    let norm = ErrorNorm::new(Tolerance::Scalar(1e-6_f64), Tolerance::Scalar(1e-6), None);
+    assert_eq!(
+        norm.sum_sq(&[1.0], &[1.0], &[2e-6]),
+        (2e-6 / (1e-6 + 1e-6)) * (2e-6 / (1e-6 + 1e-6))
+    );
+}
