@@ -1148,6 +1148,11 @@ impl<'o, T: Real, S: State<T>> Run<'o, T, S> {
             let floor = (T::lit(16.0) * T::epsilon() * t.abs())
                 .max(o.h_min.unwrap_or(T::zero()))
                 .max(T::min_positive_value());
+            // What is left of the span is below the floor: every attempt is
+            // the one step to t_end, which cannot be shortened, so a run of
+            // rejections of it is a step size at its floor (not an error
+            // estimate that "stays above tolerance" while h shrinks).
+            let pinned = (fixed.is_none() && (t_end - t).abs() <= floor).then_some(floor);
             // Land exactly on t_end: Hairer's look-ahead of 1.01 h for
             // adaptive steps; an exact (to rounding) test for fixed steps.
             let mut last = match fixed {
@@ -1225,7 +1230,7 @@ impl<'o, T: Real, S: State<T>> Run<'o, T, S> {
                     self.rejects.nonfinite += 1;
                 }
                 if self.rejects.total() > o.max_consecutive_rejects {
-                    return Err(self.rejection_failure(t, h, None));
+                    return Err(self.rejection_failure(t, h, pinned));
                 }
                 h = at_least_h_min(h * o.nonfinite_shrink, h);
                 self.rejected_last = true;
@@ -1256,7 +1261,7 @@ impl<'o, T: Real, S: State<T>> Run<'o, T, S> {
                         self.sol.stats.nreject_error += 1;
                         self.rejects.error += 1;
                         if self.rejects.total() > o.max_consecutive_rejects {
-                            return Err(self.rejection_failure(t, h, None));
+                            return Err(self.rejection_failure(t, h, pinned));
                         }
                         h = at_least_h_min(h_retry, h);
                         self.rejected_last = true;
@@ -1320,7 +1325,7 @@ impl<'o, T: Real, S: State<T>> Run<'o, T, S> {
                 }
                 self.rejects.veto += 1;
                 if self.rejects.total() > o.max_consecutive_rejects {
-                    return Err(self.rejection_failure(t, h, None));
+                    return Err(self.rejection_failure(t, h, pinned));
                 }
                 let factor = if factor > T::zero() && factor < T::one() {
                     factor

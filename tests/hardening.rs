@@ -976,3 +976,34 @@ fn tolerances_below_floating_point_are_not_blamed_on_the_right_hand_side() {
         (2e-6 / (1e-6 + 1e-6)) * (2e-6 / (1e-6 + 1e-6))
     );
 }
+
+/// A span below the resolution of t is one step; when the error test
+/// rejects that step, it cannot be shortened (any step is the whole span),
+/// so the solve ends with StepSizeTooSmall at the floor instead of 51
+/// rejections reported as an error estimate that "stays above tolerance".
+#[test]
+fn a_rejected_step_over_a_span_below_the_resolution_of_t_is_a_step_at_its_floor() {
+    // ulp(1e16) = 2: the span [1e16, 1e16 + 4] is 2 ulp, below the floor of
+    // 16 ulp; y' = -y over 4 time units misses rtol 1e-10 in one DP5 step.
+    let (t0, t1) = (1e16, 1e16 + 4.0);
+    let fail = failure(
+        dp5::<f64>()
+            .tol(1e-10)
+            .solve(|_t: f64, y: &f64, dy: &mut f64| *dy = -y, t0, t1, 1.0),
+    );
+    match fail.error {
+        SolveError::StepSizeTooSmall { t, h, h_min } => {
+            assert_eq!((t, h), (t0, 4.0));
+            assert_eq!(h_min, 16.0 * f64::EPSILON * t0);
+        }
+        ref e => panic!("{e:?}"),
+    }
+    assert_eq!((fail.partial.last_time(), *fail.partial.last_state()), (t0, 1.0));
+    // a step the error test accepts still covers such a span in one step
+    let sol = dp5::<f64>()
+        .tol(1e-10)
+        .solve(|_t: f64, _y: &f64, dy: &mut f64| *dy = 1.0, t0, t1, 1.0)
+        .unwrap();
+    assert_eq!((sol.last_time(), sol.stats.naccept), (t1, 1));
+    assert!((sol.last_state() - 5.0).abs() < 1e-14, "{}", sol.last_state());
+}
