@@ -208,3 +208,43 @@ fn bad_clipping_parameters_are_errors() {
     }
     assert_eq!(x, [1.0]);
 }
+
+/// A NaN or infinite gradient is refused by every optimiser's step, which
+/// leaves x and the optimiser's state untouched: the next finite step is the
+/// one a fresh optimiser takes. It used to write NaN into x (and the
+/// moments) and return Ok.
+#[test]
+fn a_non_finite_gradient_is_an_error_that_leaves_x_and_the_state_alone() {
+    type Make = fn() -> Box<dyn Optimizer<f64, [f64; 2]>>;
+    let make: Vec<Make> = vec![
+        || Box::new(Sgd::new(0.1).momentum(0.9)),
+        || Box::new(Adam::new(0.1)),
+        || Box::new(Adam::amsgrad(0.1)),
+        || Box::new(Adagrad::new(0.1)),
+        || Box::new(RmsProp::new(0.1)),
+        || Box::new(odestride::optim::AdaBelief::new(0.1)),
+        || Box::new(Transformed::new(Adam::new(0.1)).clip_norm(1.0)),
+    ];
+    for mk in make {
+        let (mut opt, mut fresh) = (mk(), mk());
+        let name = opt.name().to_string();
+        let (mut x, mut y) = ([1.0, 2.0], [1.0, 2.0]);
+        opt.step(&mut x, &[0.5, -0.25]).unwrap();
+        fresh.step(&mut y, &[0.5, -0.25]).unwrap();
+        for bad in [[0.3, f64::NAN], [f64::INFINITY, 0.1]] {
+            let e = opt.step(&mut x, &bad).unwrap_err();
+            let index = if bad[0].is_finite() { 1 } else { 0 };
+            assert!(
+                matches!(e, OptimError::NonFiniteGradient { index: i, .. } if i == index),
+                "{name}: {e:?}"
+            );
+            assert!(e.to_string().contains("gradient"), "{name}: {e}");
+            assert_eq!(x, y, "{name}");
+        }
+        assert_eq!(opt.steps(), fresh.steps(), "{name}");
+        opt.step(&mut x, &[0.2, 0.1]).unwrap();
+        fresh.step(&mut y, &[0.2, 0.1]).unwrap();
+        assert_eq!(x, y, "{name}");
+        assert!(x.iter().all(|v| v.is_finite()), "{name}");
+    }
+}

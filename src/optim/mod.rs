@@ -55,8 +55,9 @@ use crate::{Real, State};
 ///
 /// The optimiser keeps its own state (moments, step count); the first step
 /// allocates it (for heap states) and later steps never allocate. A step
-/// validates the hyperparameters and the dimensions and reports bad input as
-/// an [`OptimError`], leaving `x` untouched.
+/// validates the hyperparameters, the dimensions and the gradient (every
+/// component finite) and reports bad input as an [`OptimError`], leaving `x`
+/// untouched.
 pub trait Optimizer<T: Real, S: State<T>> {
     /// Short name, e.g. `"Adam"`.
     fn name(&self) -> &str;
@@ -117,6 +118,15 @@ pub enum OptimError {
         /// Dimension found.
         got: usize,
     },
+    /// A component of the gradient is NaN or infinite: the step would write
+    /// it into `x` and into the optimiser's moments, for good.
+    #[error("component {index} of the gradient is {value}: an optimiser step needs a finite gradient (x and the optimiser's state are left as they were)")]
+    NonFiniteGradient {
+        /// Index of the first offending component.
+        index: usize,
+        /// Its value.
+        value: f64,
+    },
     /// A hyperparameter is out of its valid range.
     #[error("{optimizer}: {name} = {value} is invalid: {hint}")]
     InvalidHyperparameter {
@@ -169,7 +179,8 @@ pub(crate) fn check_lr<T: Real>(optimizer: &'static str, lr: T) -> Result<(), Op
     )
 }
 
-/// Checks the gradient's dimension and the dimension of an existing state.
+/// Checks the gradient's dimension and values (every component finite) and
+/// the dimension of an existing state.
 pub(crate) fn check_dims<T: Real, S: State<T>>(x: &S, grad: &S, state: Option<&S>) -> Result<(), OptimError> {
     let n = x.dim();
     if grad.dim() != n {
@@ -177,6 +188,12 @@ pub(crate) fn check_dims<T: Real, S: State<T>>(x: &S, grad: &S, state: Option<&S
             what: "gradient",
             expected: n,
             got: grad.dim(),
+        });
+    }
+    if let Some((index, v)) = grad.as_slice().iter().enumerate().find(|(_, v)| !v.is_finite()) {
+        return Err(OptimError::NonFiniteGradient {
+            index,
+            value: v.to_f64_lossy(),
         });
     }
     if let Some(s) = state {
