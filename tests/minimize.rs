@@ -362,3 +362,44 @@ fn optimizer_state_round_trips_through_serde() {
         serde_json::from_str(&serde_json::to_string(&run).unwrap()).unwrap();
     assert_eq!(back, run);
 }
+
+/// The gradient flow into a region where the gradient is NaN: the stall
+/// reason says so (it used to say only "3 rejected steps in a row"), and the
+/// point stays finite, at the edge of that region.
+#[test]
+fn the_flow_names_a_non_finite_gradient_when_it_stalls() {
+    // f = x0^2 + 10 x1^2 with a gradient that is NaN for |x0| < 0.5
+    let f = || {
+        objective(
+            |x: &[f64; 2]| x[0] * x[0] + 10.0 * x[1] * x[1],
+            |x: &[f64; 2], g: &mut [f64; 2]| {
+                *g = if x[0].abs() < 0.5 {
+                    [f64::NAN; 2]
+                } else {
+                    [2.0 * x[0], 20.0 * x[1]]
+                }
+            },
+        )
+    };
+    let mut m = Flow::new(ExplicitRk::dopri5());
+    let run = minimize(&mut m, f(), [3.0, 1.0], &Criteria::default()).unwrap();
+    match &run.status {
+        Status::Stalled { reason } => {
+            assert!(
+                reason.contains("NaN or infinite") && reason.contains("gradient"),
+                "{reason}"
+            )
+        }
+        s => panic!("{s:?}"),
+    }
+    assert!(run.x.iter().all(|v| v.is_finite()));
+    assert!((run.x[0] - 0.5).abs() < 1e-6, "{:?}", run.x);
+    // a stall of the error test alone does not mention NaN: the reason is the
+    // rejection count (max_rejects = 0 stalls at the first rejected step)
+    let mut m = Flow::new(ExplicitRk::dopri5()).tol(1e-12).h0(1.0).max_rejects(0);
+    let run = minimize(&mut m, f(), [3.0, 1.0], &Criteria::default()).unwrap();
+    match &run.status {
+        Status::Stalled { reason } => assert!(!reason.contains("NaN"), "{reason}"),
+        s => panic!("{s:?}"),
+    }
+}

@@ -324,6 +324,9 @@ impl<T: Real, S: State<T>, St: Stepper<T, S>, C: StepController<T>, M: Metric<T,
         };
         let k = self.stepper.error_order() + 1;
         let mut rejects = 0usize;
+        // Rejections of a NaN or infinite candidate (the gradient is not
+        // finite there), named in the stall reason.
+        let mut nonfinite = 0usize;
         loop {
             let h = self.h;
             let err = self.stepper.attempt(&mut sys, self.t, x, h, y_new, &norm);
@@ -338,9 +341,12 @@ impl<T: Real, S: State<T>, St: Stepper<T, S>, C: StepController<T>, M: Metric<T,
                     g.as_mut_slice().iter_mut().for_each(|v| *v = T::nan());
                     return Ok(Progress::Moved { step: h });
                 }
-                (None, false) => Decision::Reject {
-                    h_retry: h * T::lit(0.25),
-                },
+                (None, false) => {
+                    nonfinite += 1;
+                    Decision::Reject {
+                        h_retry: h * T::lit(0.25),
+                    }
+                }
                 (None, true) => self.ctrl.decide(h, err, k),
             };
             match decision {
@@ -373,8 +379,15 @@ impl<T: Real, S: State<T>, St: Stepper<T, S>, C: StepController<T>, M: Metric<T,
                     rejects += 1;
                     self.h = h_retry;
                     if rejects > self.max_rejects || self.h <= T::epsilon() * self.t.abs().max(T::one()) {
+                        let why = if nonfinite > 0 {
+                            format!(
+                                ", {nonfinite} of them NaN or infinite: the gradient (or the metric) is not finite just beyond x"
+                            )
+                        } else {
+                            String::new()
+                        };
                         return Ok(Progress::Stalled(format!(
-                            "{} rejected steps in a row (h = {:e})",
+                            "{} rejected steps in a row (h = {:e}){why}",
                             rejects,
                             self.h.to_f64_lossy()
                         )));
