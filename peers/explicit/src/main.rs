@@ -26,7 +26,8 @@
 //! Run: `cargo run --release` (`--no-default-features` without diffsol;
 //! `--runs N`; `--quick` for one run of a coarse sweep; `--csv FILE`;
 //! `--floor` for the floor table alone, a few seconds; `--problems lorenz,kepler`
-//! for some of the problems).
+//! for some of the problems; `--latency` for the latency of the operations on
+//! a step's critical path, a few seconds).
 
 #[path = "../../../benches/common/mod.rs"]
 #[allow(dead_code)]
@@ -410,6 +411,40 @@ fn rhs_latency_seconds<const N: usize, P: Problem<N>>() -> f64 {
     chain(true) - chain(false)
 }
 
+/// The latency (ns) of one link of a dependent chain `x = g(x)`: each
+/// call waits for the previous result, as the operations on a step's
+/// critical path do (the error norm's square root, then the PI controller's
+/// `ln` and `exp`, then the next step's stages). Best of five batches.
+fn chain_latency_ns(g: impl Fn(f64) -> f64) -> f64 {
+    let mut x = black_box(0.37);
+    let best = (0..5)
+        .map(|_| timed(2_000_000, || x = g(x)))
+        .fold(f64::INFINITY, f64::min);
+    black_box(x);
+    best * 1e9
+}
+
+/// `--latency`: what the operations on a step's critical path cost when each
+/// waits for the previous one.
+fn print_latency() {
+    let c = black_box(-1e-4f64);
+    println!("## Latency of a dependent chain, ns per link (best of five batches)\n");
+    println!("| link | ns |\n|---|---:|");
+    let rows: [(&str, Box<dyn Fn(f64) -> f64>); 5] = [
+        ("one multiply-add (x * a + b)", Box::new(|x| x * 0.999 + 0.001)),
+        ("sqrt (the error norm)", Box::new(|x| (x * 0.999 + 0.001).sqrt())),
+        ("ln", Box::new(move |x: f64| 0.9 * (0.02 * c - 0.1 * x.ln()))),
+        ("exp", Box::new(move |x: f64| 0.9 * (0.02 * c - 0.1 * x).exp())),
+        (
+            "ln then exp (the PI factor 0.9 exp(beta ln e_old - alpha ln e))",
+            Box::new(move |x: f64| 0.9 * (0.02 * c - 0.1 * x.ln()).exp()),
+        ),
+    ];
+    for (name, g) in rows {
+        println!("| {name} | {:.1} |", chain_latency_ns(g));
+    }
+}
+
 struct ProblemResult {
     name: &'static str,
     /// Per run: the sweep points of every solver.
@@ -539,6 +574,10 @@ fn main() {
         show!(28, Pleiades);
         show!(3, Lorenz);
         show!(4, Kepler);
+        return;
+    }
+    if args.iter().any(|a| a == "--latency") {
+        print_latency();
         return;
     }
     if args.iter().any(|a| a == "--floor") {
