@@ -4,12 +4,12 @@
 //! against a hand-traced loss sequence.
 
 use odestride::gradient_flow::objective;
-use odestride::minimize::{minimize, Criteria, Discrete};
+use odestride::minimize::{minimize, Criteria, Discrete, Status};
 use odestride::optim::schedule::{
-    Anneal, CosineAnnealing, CosineWarmRestarts, LinearWarmup, LrSchedule, MultiStep, OneCycle,
-    ReduceOnPlateau, Sequence,
+    Anneal, CosineAnnealing, CosineWarmRestarts, Exponential, LinearWarmup, LrSchedule, MultiStep, OneCycle,
+    ReduceOnPlateau, Sequence, StepDecay,
 };
-use odestride::optim::{Optimizer, Scheduled, Sgd};
+use odestride::optim::{OptimError, Optimizer, Scheduled, Sgd};
 use std::f64::consts::PI;
 
 fn close(a: f64, b: f64) -> bool {
@@ -156,4 +156,75 @@ fn plateau_schedule_sees_the_loss_through_the_driver() {
     assert_eq!(r.iterations, 6);
     // the optimiser's lr follows the schedule
     assert_eq!(m.optimizer().lr(), 0.5);
+}
+
+/// The schedule's error for `s` driving SGD: the first step must refuse it
+/// (leaving `x` untouched) with an error naming the schedule and parameter.
+fn refused<L: LrSchedule<f64>>(s: L) -> String {
+    let mut opt = Scheduled::new(Sgd::new(0.0), s);
+    let mut x = [1.0_f64];
+    let e = opt.step(&mut x, &[1.0]).unwrap_err();
+    assert!(matches!(e, OptimError::InvalidHyperparameter { .. }), "{e:?}");
+    assert_eq!(x, [1.0], "a refused step leaves x as it was");
+    e.to_string()
+}
+
+#[test]
+fn schedule_parameters_are_validated_naming_the_schedule() {
+    let e = refused(StepDecay::new(0.01, 0, 0.5));
+    assert!(e.starts_with("StepDecay: step_size = 0 is invalid"), "{e}");
+    let e = refused(StepDecay::new(0.01, 10, -1.0));
+    assert!(e.starts_with("StepDecay: gamma = -1 is invalid"), "{e}");
+    let e = refused(OneCycle::new(0.01, 0));
+    assert!(e.starts_with("OneCycle: total = 0 is invalid"), "{e}");
+    let e = refused(ReduceOnPlateau::new(0.01).with(2.0, 3));
+    assert!(e.starts_with("ReduceOnPlateau: factor = 2 is invalid"), "{e}");
+    let e = refused(ReduceOnPlateau::new(0.01).with(f64::NAN, 3));
+    assert!(e.starts_with("ReduceOnPlateau: factor = NaN is invalid"), "{e}");
+    let e = refused(CosineAnnealing::new(0.1, 0, 0.0));
+    assert!(e.starts_with("CosineAnnealing: t_max = 0 is invalid"), "{e}");
+    let e = refused(CosineWarmRestarts::new(0.1, 5, 0, 0.0));
+    assert!(e.starts_with("CosineWarmRestarts: t_mult = 0 is invalid"), "{e}");
+    let e = refused(Exponential::new(-0.1, 0.9));
+    assert!(e.starts_with("Exponential: lr0 = -0.1 is invalid"), "{e}");
+    // a Sequence reports the part at fault, even before its milestone
+    let e = refused(Sequence::new(
+        LinearWarmup::new(0.1, 0.1, 5),
+        5,
+        MultiStep::new(0.1, vec![3], f64::INFINITY),
+    ));
+    assert!(e.starts_with("MultiStep: gamma = inf is invalid"), "{e}");
+    // valid schedules and closures still step
+    let mut opt = Scheduled::new(Sgd::new(0.0), |k: usize| 0.1 / (k + 1) as f64);
+    let mut x = [1.0_f64];
+    opt.step(&mut x, &[1.0]).unwrap();
+    assert_eq!(x, [0.9]);
+}
+
+#[test]
+fn an_optimiser_error_mid_run_returns_the_progress_made() {
+    // f = x^2 / 2 with a schedule turning negative at step 5: the five
+    // steps done (x = 0.9^5) are returned with a status naming the cause.
+    let f = objective(
+        |x: &[f64; 1]| 0.5 * x[0] * x[0],
+        |x: &[f64; 1], g: &mut [f64; 1]| g[0] = x[0],
+    );
+    let sched = |k: usize| if k < 5 { 0.1 } else { -0.01 };
+    let mut m = Discrete::new(Scheduled::new(Sgd::new(0.0), sched));
+    let r = minimize(&mut m, f, [1.0], &Criteria::default().max_iter(50)).unwrap();
+    assert_eq!(r.iterations, 5);
+    assert!((r.x[0] - 0.9f64.powi(5)).abs() < 1e-15, "{}", r.x[0]);
+    assert_eq!(r.history.len(), 6);
+    match &r.status {
+        Status::Stalled { reason } => assert!(reason.contains("lr = -0.01 is invalid"), "{reason}"),
+        other => panic!("expected Stalled, got {other:?}"),
+    }
+    // an invalid schedule is still bad input: refused before the first step
+    let f = objective(
+        |x: &[f64; 1]| 0.5 * x[0] * x[0],
+        |x: &[f64; 1], g: &mut [f64; 1]| g[0] = x[0],
+    );
+    let mut m = Discrete::new(Scheduled::new(Sgd::new(0.0), StepDecay::new(0.01, 2, -1.0)));
+    let e = minimize(&mut m, f, [1.0], &Criteria::default()).unwrap_err();
+    assert!(e.to_string().starts_with("StepDecay: gamma = -1"), "{e}");
 }

@@ -345,9 +345,12 @@ pub enum Status {
         /// What was seen, e.g. `"f = inf"` or `"f rose above f0 + 1e8 max(|f0|, 1)"`.
         reason: String,
     },
-    /// The method could not continue (see [`Progress::Stalled`]).
+    /// The method could not continue (see [`Progress::Stalled`]), or an
+    /// iteration after the first failed with an error (a learning rate
+    /// refused by the optimiser, ...); `x`, `f` and the gradient are those
+    /// of the last completed iteration.
     Stalled {
-        /// The method's reason.
+        /// The method's reason, or the error's message.
         reason: String,
     },
 }
@@ -469,7 +472,9 @@ pub(crate) fn dot<T: Real>(a: &[T], b: &[T]) -> T {
 /// Bad input (criteria, parameters, a non-finite start, a gradient of the
 /// wrong size) is an error; everything that happens during the run
 /// (convergence, budgets, divergence, a stalled method) is a [`Status`] in
-/// the returned [`Minimum`].
+/// the returned [`Minimum`]. An error from the method's first iteration is
+/// returned as the error; one from a later iteration ends the run with
+/// [`Status::Stalled`] carrying its message, keeping the iterations done.
 pub fn minimize<T, S, M, O>(
     method: &mut M,
     mut obj: O,
@@ -540,7 +545,17 @@ where
             break;
         }
         let f_prev = f;
-        let progress = method.iterate(&mut obj, &mut x, &mut f, &mut g)?;
+        let progress = match method.iterate(&mut obj, &mut x, &mut f, &mut g) {
+            Ok(p) => p,
+            // After the first iteration, keep what was computed.
+            Err(e) if iter > 0 => {
+                status = Some(Status::Stalled {
+                    reason: e.to_string(),
+                });
+                break;
+            }
+            Err(e) => return Err(e),
+        };
         iter += 1;
         if g.dim() != n || x.dim() != n {
             return Err(MinimizeError::DimensionMismatch {

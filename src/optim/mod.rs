@@ -130,7 +130,7 @@ pub enum OptimError {
     /// A hyperparameter is out of its valid range.
     #[error("{optimizer}: {name} = {value} is invalid: {hint}")]
     InvalidHyperparameter {
-        /// Which optimiser.
+        /// Which optimiser (or learning-rate schedule).
         optimizer: &'static str,
         /// The hyperparameter.
         name: &'static str,
@@ -141,7 +141,6 @@ pub enum OptimError {
     },
 }
 
-/// Checks one hyperparameter.
 /// Adam-family moment decay rates: both must lie in [0, 1).
 pub(crate) fn check_betas<T: Real>(optimizer: &'static str, b1: T, b2: T) -> Result<(), OptimError> {
     let unit = |b: T| b >= T::zero() && b < T::one();
@@ -149,6 +148,7 @@ pub(crate) fn check_betas<T: Real>(optimizer: &'static str, b1: T, b2: T) -> Res
     check(optimizer, "beta2", b2, unit(b2), "must lie in [0, 1)")
 }
 
+/// Checks one hyperparameter: `ok` and finite.
 pub(crate) fn check<T: Real>(
     optimizer: &'static str,
     name: &'static str,

@@ -19,7 +19,7 @@
 //! assert_eq!(opt.schedule().lr(0), 0.1);
 //! ```
 
-use super::{OptimError, Optimizer};
+use super::{check, OptimError, Optimizer};
 use crate::{Real, State};
 #[cfg(feature = "serde")]
 use serde::{Deserialize, Serialize};
@@ -39,6 +39,35 @@ pub trait LrSchedule<T: Real> {
     fn observe(&mut self, _k: usize, _loss: T) {}
     /// Forgets what [`observe`](LrSchedule::observe) learnt. Default: nothing.
     fn reset(&mut self) {}
+    /// Checks the parameters; [`Scheduled`] calls it before every step and
+    /// refuses the step with the error. The schedules of this module report
+    /// [`OptimError::InvalidHyperparameter`] naming the schedule and the
+    /// parameter. Default: `Ok(())` (closures are not checked; a negative
+    /// rate they return is refused by the optimiser).
+    fn validate(&self) -> Result<(), OptimError> {
+        Ok(())
+    }
+}
+
+/// A learning rate (`lr0`, `eta_min`, ...): finite and >= 0.
+fn rate<T: Real>(schedule: &'static str, name: &'static str, v: T) -> Result<(), OptimError> {
+    check(
+        schedule,
+        name,
+        v,
+        v >= T::zero(),
+        "a learning rate must be finite and >= 0",
+    )
+}
+
+/// A multiplicative factor (`gamma`, ...): finite and >= 0.
+fn factor<T: Real>(schedule: &'static str, name: &'static str, v: T) -> Result<(), OptimError> {
+    check(schedule, name, v, v >= T::zero(), "must be finite and >= 0")
+}
+
+/// A number of steps: at least 1.
+fn steps(schedule: &'static str, name: &'static str, n: usize) -> Result<(), OptimError> {
+    check(schedule, name, n as f64, n >= 1, "must be at least 1 step")
 }
 
 impl<T: Real, F: Fn(usize) -> T> LrSchedule<T> for F {
@@ -56,6 +85,9 @@ impl<T: Real> LrSchedule<T> for Constant<T> {
     fn lr(&self, _k: usize) -> T {
         self.0
     }
+    fn validate(&self) -> Result<(), OptimError> {
+        rate("Constant", "lr", self.0)
+    }
 }
 
 /// Step decay (PyTorch's `StepLR`): `lr0 * gamma^floor(k / step_size)`.
@@ -64,9 +96,9 @@ impl<T: Real> LrSchedule<T> for Constant<T> {
 pub struct StepDecay<T> {
     /// Initial learning rate.
     pub lr0: T,
-    /// Steps between decays (a step size of 0 is treated as 1).
+    /// Steps between decays (at least 1).
     pub step_size: usize,
-    /// Multiplicative factor per decay.
+    /// Multiplicative factor per decay (>= 0).
     pub gamma: T,
 }
 
@@ -86,6 +118,12 @@ impl<T: Real> LrSchedule<T> for StepDecay<T> {
         let n = k / self.step_size.max(1);
         self.lr0 * self.gamma.powf(T::lit(n as f64))
     }
+    fn validate(&self) -> Result<(), OptimError> {
+        const N: &str = "StepDecay";
+        rate(N, "lr0", self.lr0)?;
+        steps(N, "step_size", self.step_size)?;
+        factor(N, "gamma", self.gamma)
+    }
 }
 
 /// Exponential decay (PyTorch's `ExponentialLR`): `lr0 * gamma^k`.
@@ -94,7 +132,7 @@ impl<T: Real> LrSchedule<T> for StepDecay<T> {
 pub struct Exponential<T> {
     /// Initial learning rate.
     pub lr0: T,
-    /// Factor per step.
+    /// Factor per step (>= 0).
     pub gamma: T,
 }
 
@@ -109,6 +147,10 @@ impl<T: Real> LrSchedule<T> for Exponential<T> {
     fn lr(&self, k: usize) -> T {
         self.lr0 * self.gamma.powf(T::lit(k as f64))
     }
+    fn validate(&self) -> Result<(), OptimError> {
+        rate("Exponential", "lr0", self.lr0)?;
+        factor("Exponential", "gamma", self.gamma)
+    }
 }
 
 /// Cosine annealing (Loshchilov & Hutter's SGDR without restarts; the
@@ -122,7 +164,7 @@ impl<T: Real> LrSchedule<T> for Exponential<T> {
 pub struct CosineAnnealing<T> {
     /// Initial (maximum) learning rate.
     pub lr0: T,
-    /// Half period in steps (0 is treated as 1).
+    /// Half period in steps (at least 1).
     pub t_max: usize,
     /// Minimum learning rate, reached at `k = t_max`.
     pub eta_min: T,
@@ -141,6 +183,12 @@ impl<T: Real> LrSchedule<T> for CosineAnnealing<T> {
         let c = (pi * T::lit(k as f64) / T::lit(self.t_max.max(1) as f64)).cos();
         self.eta_min + (self.lr0 - self.eta_min) * (T::one() + c) / T::lit(2.0)
     }
+    fn validate(&self) -> Result<(), OptimError> {
+        const N: &str = "CosineAnnealing";
+        rate(N, "lr0", self.lr0)?;
+        steps(N, "t_max", self.t_max)?;
+        rate(N, "eta_min", self.eta_min)
+    }
 }
 
 /// The triangular cyclical learning rate of Smith (2017, "Cyclical Learning
@@ -158,7 +206,7 @@ pub struct CyclicTriangular<T> {
     pub base_lr: T,
     /// Upper bound (at `k = step_size, 3 step_size, ...`).
     pub max_lr: T,
-    /// Half cycle in steps (0 is treated as 1).
+    /// Half cycle in steps (at least 1).
     pub step_size: usize,
 }
 
@@ -181,6 +229,12 @@ impl<T: Real> LrSchedule<T> for CyclicTriangular<T> {
         let x = (T::lit(k as f64) / T::lit(s as f64) - T::lit(2.0 * cycle) + T::one()).abs();
         self.base_lr + (self.max_lr - self.base_lr) * (T::one() - x).max(T::zero())
     }
+    fn validate(&self) -> Result<(), OptimError> {
+        const N: &str = "CyclicTriangular";
+        rate(N, "base_lr", self.base_lr)?;
+        rate(N, "max_lr", self.max_lr)?;
+        steps(N, "step_size", self.step_size)
+    }
 }
 
 /// A linear ramp (PyTorch's `LinearLR`; with `start_factor < 1` the usual
@@ -194,7 +248,7 @@ pub struct LinearWarmup<T> {
     pub start_factor: T,
     /// Factor from `k = total` on (PyTorch's default 1).
     pub end_factor: T,
-    /// Length of the ramp in steps (0 is treated as 1).
+    /// Length of the ramp in steps (at least 1).
     pub total: usize,
 }
 
@@ -216,6 +270,13 @@ impl<T: Real> LrSchedule<T> for LinearWarmup<T> {
         let frac = T::lit(k.min(n) as f64) / T::lit(n as f64);
         self.lr0 * (self.start_factor + (self.end_factor - self.start_factor) * frac)
     }
+    fn validate(&self) -> Result<(), OptimError> {
+        const N: &str = "LinearWarmup";
+        rate(N, "lr0", self.lr0)?;
+        factor(N, "start_factor", self.start_factor)?;
+        factor(N, "end_factor", self.end_factor)?;
+        steps(N, "total", self.total)
+    }
 }
 
 /// Multi-step decay (PyTorch's `MultiStepLR`): `lr0 * gamma^m` with `m` the
@@ -227,7 +288,7 @@ pub struct MultiStep<T> {
     pub lr0: T,
     /// Steps at which the rate is multiplied by `gamma` (any order).
     pub milestones: Vec<usize>,
-    /// Factor per milestone.
+    /// Factor per milestone (>= 0).
     pub gamma: T,
 }
 
@@ -247,6 +308,10 @@ impl<T: Real> LrSchedule<T> for MultiStep<T> {
         let m = self.milestones.iter().filter(|&&s| s <= k).count();
         self.lr0 * self.gamma.powi(m as i32)
     }
+    fn validate(&self) -> Result<(), OptimError> {
+        rate("MultiStep", "lr0", self.lr0)?;
+        factor("MultiStep", "gamma", self.gamma)
+    }
 }
 
 /// Cosine annealing with warm restarts, SGDR (Loshchilov & Hutter 2017;
@@ -259,9 +324,9 @@ impl<T: Real> LrSchedule<T> for MultiStep<T> {
 pub struct CosineWarmRestarts<T> {
     /// Learning rate at the start of every period.
     pub lr0: T,
-    /// First period in steps (0 is treated as 1).
+    /// First period in steps (at least 1).
     pub t0: usize,
-    /// Growth factor of the periods (0 is treated as 1).
+    /// Growth factor of the periods (at least 1).
     pub t_mult: usize,
     /// Floor of the cosine.
     pub eta_min: T,
@@ -295,6 +360,13 @@ impl<T: Real> LrSchedule<T> for CosineWarmRestarts<T> {
         let c = (pi * T::lit(cur as f64) / T::lit(ti as f64)).cos();
         self.eta_min + (self.lr0 - self.eta_min) * (T::one() + c) / T::lit(2.0)
     }
+    fn validate(&self) -> Result<(), OptimError> {
+        const N: &str = "CosineWarmRestarts";
+        rate(N, "lr0", self.lr0)?;
+        steps(N, "t0", self.t0)?;
+        steps(N, "t_mult", self.t_mult)?;
+        rate(N, "eta_min", self.eta_min)
+    }
 }
 
 /// How [`OneCycle`] interpolates within a phase.
@@ -316,13 +388,14 @@ pub enum Anneal {
 pub struct OneCycle<T> {
     /// Peak learning rate.
     pub max_lr: T,
-    /// Total number of steps.
+    /// Total number of steps (at least 1).
     pub total: usize,
-    /// Fraction of the steps spent increasing (PyTorch's default 0.3).
+    /// Fraction of the steps spent increasing, in [0, 1] (PyTorch's default
+    /// 0.3).
     pub pct_start: T,
-    /// `initial = max_lr / div_factor` (default 25).
+    /// `initial = max_lr / div_factor`, > 0 (default 25).
     pub div_factor: T,
-    /// `final = initial / final_div_factor` (default 1e4).
+    /// `final = initial / final_div_factor`, > 0 (default 1e4).
     pub final_div_factor: T,
     /// Interpolation (default cosine).
     pub anneal: Anneal,
@@ -363,6 +436,28 @@ impl<T: Real> LrSchedule<T> for OneCycle<T> {
             Anneal::Linear => (end - start) * p + start,
         }
     }
+    fn validate(&self) -> Result<(), OptimError> {
+        const N: &str = "OneCycle";
+        rate(N, "max_lr", self.max_lr)?;
+        steps(N, "total", self.total)?;
+        let p = self.pct_start;
+        check(
+            N,
+            "pct_start",
+            p,
+            p >= T::zero() && p <= T::one(),
+            "must lie in [0, 1]",
+        )?;
+        let (d, fd) = (self.div_factor, self.final_div_factor);
+        check(N, "div_factor", d, d > T::zero(), "must be finite and > 0")?;
+        check(
+            N,
+            "final_div_factor",
+            fd,
+            fd > T::zero(),
+            "must be finite and > 0",
+        )
+    }
 }
 
 /// Reduce the learning rate when the loss stops improving (PyTorch's
@@ -377,18 +472,18 @@ impl<T: Real> LrSchedule<T> for OneCycle<T> {
 #[derive(Debug, Clone, Copy, PartialEq)]
 #[cfg_attr(feature = "serde", derive(Serialize, Deserialize))]
 pub struct ReduceOnPlateau<T> {
-    /// Multiplier on a plateau (default 0.1).
+    /// Multiplier on a plateau, in [0, 1) (default 0.1).
     pub factor: T,
     /// Bad steps tolerated (default 10).
     pub patience: usize,
-    /// Relative improvement that counts (default 1e-4).
+    /// Relative improvement that counts, >= 0 (default 1e-4).
     pub threshold: T,
     /// Steps after a reduction during which bad steps are not counted
     /// (default 0).
     pub cooldown: usize,
-    /// Floor of the learning rate (default 0).
+    /// Floor of the learning rate, >= 0 (default 0).
     pub min_lr: T,
-    /// Smallest change worth making (default 1e-8).
+    /// Smallest change worth making, >= 0 (default 1e-8).
     pub eps: T,
     lr0: T,
     lr: T,
@@ -450,6 +545,21 @@ impl<T: Real> LrSchedule<T> for ReduceOnPlateau<T> {
             self.bad = 0;
         }
     }
+    fn validate(&self) -> Result<(), OptimError> {
+        const N: &str = "ReduceOnPlateau";
+        rate(N, "lr0", self.lr0)?;
+        let f = self.factor;
+        check(
+            N,
+            "factor",
+            f,
+            f >= T::zero() && f < T::one(),
+            "must lie in [0, 1)",
+        )?;
+        factor(N, "threshold", self.threshold)?;
+        rate(N, "min_lr", self.min_lr)?;
+        factor(N, "eps", self.eps)
+    }
     fn reset(&mut self) {
         self.lr = self.lr0;
         self.best = T::infinity();
@@ -502,6 +612,10 @@ impl<T: Real, A: LrSchedule<T>, B: LrSchedule<T>> LrSchedule<T> for Sequence<A, 
     fn reset(&mut self) {
         self.first.reset();
         self.second.reset();
+    }
+    fn validate(&self) -> Result<(), OptimError> {
+        self.first.validate()?;
+        self.second.validate()
     }
 }
 
@@ -557,7 +671,9 @@ impl<T: Real, S: State<T>, O: Optimizer<T, S>, L: LrSchedule<T>> Optimizer<T, S>
     fn observe_loss(&mut self, loss: T) {
         self.schedule.observe(self.k, loss);
     }
+    /// Refuses the step if [`LrSchedule::validate`] fails (`x` untouched).
     fn step(&mut self, x: &mut S, grad: &S) -> Result<(), OptimError> {
+        self.schedule.validate()?;
         self.inner.set_lr(self.schedule.lr(self.k));
         self.inner.step(x, grad)?;
         self.k += 1;
