@@ -157,13 +157,19 @@ pub enum SolveError {
         /// `"analytic"` or `"finite-difference"`.
         source_kind: String,
     },
-    /// The system's analytic Jacobian has the wrong number of entries.
-    #[error("the Jacobian written by the system has {got} entries, expected {expected} (n x n for a state of dimension n): do not resize the matrix you are given")]
+    /// The system's analytic Jacobian has the wrong shape (not `n x n`,
+    /// even if it has `n * n` entries: a `1 x 4` matrix would be read as
+    /// some `2 x 2` one).
+    #[error("the Jacobian written by the system is {rows} x {cols} ({got} entries), expected n x n with n * n = {expected} for a state of dimension n: do not resize or reshape the matrix you are given")]
     JacobianShape {
         /// `n * n`.
         expected: usize,
-        /// What was written.
+        /// Entries written.
         got: usize,
+        /// Rows written.
+        rows: usize,
+        /// Columns written.
+        cols: usize,
     },
     /// The right-hand side (or its time derivative) left `dy` with a
     /// different number of components than the state: possible with

@@ -1204,8 +1204,19 @@ impl<'o, T: Real, S: State<T>> Run<'o, T, S> {
                         source_kind: if analytic { "analytic" } else { "finite-difference" }.into(),
                     });
                 }
-                if let Some(AttemptIssue::JacobianShape { expected, got }) = issue {
-                    return Err(SolveError::JacobianShape { expected, got });
+                if let Some(AttemptIssue::JacobianShape {
+                    expected,
+                    got,
+                    rows,
+                    cols,
+                }) = issue
+                {
+                    return Err(SolveError::JacobianShape {
+                        expected,
+                        got,
+                        rows,
+                        cols,
+                    });
                 }
                 // A singular iteration matrix (implicit methods): a rejection
                 // with a shrink, as the matrix tends to the identity as h -> 0.

@@ -171,6 +171,17 @@ pub enum JacobianCheckError {
         /// `"f(t, y)"`, `"the analytic Jacobian"` or `"f near y"`.
         what: String,
     },
+    /// The analytic Jacobian came back with another shape than `n x n` (a
+    /// `DMatrix` resized or reshaped by the system).
+    #[error("the analytic Jacobian is {rows} x {cols}, expected {n} x {n} for a state of dimension {n}: do not resize or reshape the matrix you are given")]
+    Shape {
+        /// Rows written.
+        rows: usize,
+        /// Columns written.
+        cols: usize,
+        /// Dimension of the state.
+        n: usize,
+    },
 }
 
 /// Compares the analytic Jacobian of `sys` at `(t, y)` with central
@@ -218,6 +229,10 @@ pub fn check_jacobian<T: Real, S: State<T>, F: System<T, S>>(
     let mut jac = y.matrix_like();
     if !sys.jacobian(t, y, &mut jac) {
         return Err(JacobianCheckError::NoJacobian);
+    }
+    let (rows, cols) = jac.shape();
+    if rows != n || cols != n || jac.col_major().len() != n * n {
+        return Err(JacobianCheckError::Shape { rows, cols, n });
     }
     if jac.col_major().iter().any(|v| !v.is_finite()) {
         return Err(nonfinite("the analytic Jacobian"));

@@ -42,6 +42,11 @@ pub trait SquareMatrix<T: Real>: Clone + core::fmt::Debug {
     fn dim(&self) -> usize {
         self.pivots().as_ref().len()
     }
+    /// `(rows, columns)`; `(n, n)` unless the storage can be reshaped (a
+    /// `DMatrix` assigned by user code).
+    fn shape(&self) -> (usize, usize) {
+        (self.dim(), self.dim())
+    }
 }
 
 impl<T: Real, const N: usize> SquareMatrix<T> for SMatrix<T, N, N> {
@@ -80,6 +85,9 @@ impl<T: Real> SquareMatrix<T> for DMatrix<T> {
     #[inline(always)]
     fn dim(&self) -> usize {
         self.nrows()
+    }
+    fn shape(&self) -> (usize, usize) {
+        (self.nrows(), self.ncols())
     }
 }
 

@@ -4,7 +4,7 @@
 //! (events, dense output, save_at, backward, f32, DVector, serde) with them.
 //! The reference values are the Bari test set's (see `odestride::problems`).
 use nalgebra::{DMatrix, DVector, SMatrix, SVector};
-use odestride::jacobian::check_jacobian;
+use odestride::jacobian::{check_jacobian, JacobianCheckError};
 use odestride::problems::{Hires, ProtheroRobinson, Rober, VanDerPol};
 use odestride::system::{autonomous, with_jacobian};
 use odestride::{
@@ -768,8 +768,69 @@ fn a_resized_jacobian_is_a_clear_error() {
     println!("{}", fail.error);
     assert!(matches!(
         fail.error,
-        SolveError::JacobianShape { expected: 4, got: 9 }
+        SolveError::JacobianShape {
+            expected: 4,
+            got: 9,
+            rows: 3,
+            cols: 3
+        }
     ));
+}
+
+#[test]
+fn a_reshaped_jacobian_is_a_clear_error() {
+    // The harmonic oscillator's 2 x 2 Jacobian written as a 1 x 4 matrix:
+    // the right number of entries, the wrong shape (read column-major it
+    // would be the transpose).
+    let f = |_t: f64, y: &DVector<f64>, dy: &mut DVector<f64>| {
+        dy[0] = y[1];
+        dy[1] = -y[0];
+    };
+    let jac = |_t: f64, _y: &DVector<f64>, j: &mut DMatrix<f64>| {
+        *j = DMatrix::from_row_slice(1, 4, &[0., 1., -1., 0.]);
+    };
+    let fail = Integrator::new(Rosenbrock::rodas5p())
+        .solve(with_jacobian(f, jac), 0.0, 1.0, DVector::from_vec(vec![1.0, 0.0]))
+        .unwrap_err();
+    let msg = fail.error.to_string();
+    assert!(
+        matches!(
+            fail.error,
+            SolveError::JacobianShape {
+                expected: 4,
+                got: 4,
+                rows: 1,
+                cols: 4
+            }
+        ),
+        "{msg}"
+    );
+    assert!(msg.contains("is 1 x 4"), "{msg}");
+    assert_eq!(fail.partial.last_time(), 0.0);
+    // check_jacobian refuses it too (a smaller matrix used to panic)
+    let mut sys = with_jacobian(f, jac);
+    let y = DVector::from_vec(vec![1.0, 0.0]);
+    let e = check_jacobian(&mut sys, 0.0, &y, 1e-4).unwrap_err();
+    assert_eq!(
+        e,
+        JacobianCheckError::Shape {
+            rows: 1,
+            cols: 4,
+            n: 2
+        }
+    );
+    let small = |_t: f64, _y: &DVector<f64>, j: &mut DMatrix<f64>| *j = DMatrix::identity(1, 1);
+    let mut sys = with_jacobian(f, small);
+    let e = check_jacobian(&mut sys, 0.0, &y, 1e-4).unwrap_err();
+    assert_eq!(
+        e,
+        JacobianCheckError::Shape {
+            rows: 1,
+            cols: 1,
+            n: 2
+        }
+    );
+    assert!(e.to_string().contains("is 1 x 1, expected 2 x 2"), "{e}");
 }
 
 #[test]

@@ -56,6 +56,10 @@ pub enum AttemptIssue {
         expected: usize,
         /// Entries found.
         got: usize,
+        /// Rows found.
+        rows: usize,
+        /// Columns found.
+        cols: usize,
     },
 }
 

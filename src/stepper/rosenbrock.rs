@@ -187,8 +187,14 @@ impl<T: Real, S: State<T>> Rosenbrock<T, S> {
         }
         let n = y.dim();
         let got = w.jac.col_major().len();
-        if got != n * n {
-            self.issue = Some(AttemptIssue::JacobianShape { expected: n * n, got });
+        let (rows, cols) = w.jac.shape();
+        if got != n * n || rows != n || cols != n {
+            self.issue = Some(AttemptIssue::JacobianShape {
+                expected: n * n,
+                got,
+                rows,
+                cols,
+            });
             // Restore the storage for a later solve with this stepper.
             w.jac = y.matrix_like();
             return false;
