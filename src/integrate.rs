@@ -1641,6 +1641,11 @@ impl<'o, T: Real, S: State<T>> Run<'o, T, S> {
         if !stepper.derivative().is_finite() {
             return Err(SolveError::NonFiniteDerivative { t: t.to_f64_lossy() });
         }
+        if let Some(seg) = self.sol.dense.as_mut().and_then(|d| d.segments.last_mut()) {
+            // ... and f(t, y) there: `derivative_at(t)` when no step follows
+            // (an action at t_end).
+            seg.coeffs.push(stepper.derivative().clone());
+        }
         ctrl.reset();
         for m in monitors.iter_mut() {
             m.start(t, &self.y);

@@ -162,10 +162,15 @@ pub enum Status<T> {
 pub struct Segment<T, S> {
     /// Start of the step.
     pub t0: T,
-    /// Step size (negative when integrating backward; 0 only for the single
-    /// constant segment of a solve that took no step).
+    /// Step size (negative when integrating backward; 0 for the single
+    /// constant segment of a solve that took no step, and for the point
+    /// segment recording the state changed by an event action or
+    /// `set_state`).
     pub h: T,
-    /// Polynomial coefficients in powers of theta.
+    /// Polynomial coefficients in powers of theta. A zero-length segment
+    /// (`h = 0`) holds the state, then (after a state change) the
+    /// derivative `f(t0, y)` there, which
+    /// [`DenseOutput::derivative_at`] returns.
     pub coeffs: Vec<S>,
 }
 
@@ -236,11 +241,13 @@ impl<T: Real, S: State<T>> DenseOutput<T, S> {
     /// and for the single constant segment of a solve that took no step. At
     /// a time shared by two segments it is the later segment's (the
     /// interpolant is continuous there, its derivative in general only up to
-    /// the method's dense-output error).
+    /// the method's dense-output error). At the end of a solve whose last
+    /// change was an event action (or `set_state`) there, it is `f(t, y)` of
+    /// the changed state, the state [`at`](DenseOutput::at) returns.
     pub fn derivative_at(&self, t: T) -> Option<S> {
         let (seg, theta) = self.locate(t)?;
         if seg.h == T::zero() {
-            return None;
+            return seg.coeffs.get(1).cloned();
         }
         let mut out = seg.coeffs.first()?.zeros_like();
         for (m, c) in seg.coeffs.iter().enumerate().skip(1).rev() {
@@ -431,7 +438,9 @@ impl<T: Real, S: State<T>> Solution<T, S> {
 
     /// The time derivative of the dense output at `t` (the derivative of the
     /// interpolating polynomial: one order less accurate than
-    /// [`at`](Solution::at); at a step end, the later step's).
+    /// [`at`](Solution::at); at a step end, the later step's; at the end of
+    /// a solve whose last change was an event action there, `f(t, y)` of the
+    /// changed state, see [`DenseOutput::derivative_at`]).
     ///
     /// # Errors
     ///

@@ -905,6 +905,30 @@ fn an_event_action_at_t_end_ends_the_solve_with_the_changed_state() {
     }
 }
 
+#[test]
+fn the_derivative_at_t_end_after_an_event_action_there_is_the_changed_states() {
+    // y' = -y, y(0) = 1, to t_end = +-1; the action at t_end adds 10, so
+    // after it y = e^-t_end + 10 and y' = -(e^-t_end + 10), as at(t_end)
+    // returns the changed state.
+    for t_end in [1.0, -1.0] {
+        let sol = dp5()
+            .tol(1e-10)
+            .dense(true)
+            .event(Event::new(move |t: f64, _y: &f64| t - t_end).action(|_t, y: &mut f64| *y += 10.0))
+            .solve(|_t: f64, y: &f64, dy: &mut f64| *dy = -*y, 0.0, t_end, 1.0)
+            .unwrap();
+        let after = (-t_end).exp() + 10.0;
+        assert!((sol.at(t_end).unwrap() - after).abs() < 1e-9, "{t_end}");
+        let d = sol
+            .derivative_at(t_end)
+            .unwrap_or_else(|e| panic!("t_end {t_end}: {e}"));
+        assert!((d + after).abs() < 1e-9, "t_end {t_end}: {d} vs {}", -after);
+        // inside the span, the interpolant's derivative
+        let d = sol.derivative_at(0.5 * t_end).unwrap();
+        assert!((d + (-0.5 * t_end).exp()).abs() < 1e-8, "{d}");
+    }
+}
+
 /// Tolerances so small that the scaled error overflows (rtol = atol =
 /// 1e-300: err/sc ~ 1e284, squared = inf) on a perfectly smooth problem: the
 /// error test rejects the steps and the solve ends with a step size at its
