@@ -101,6 +101,17 @@ pub enum SolveError {
         #[cfg_attr(feature = "serde", serde(with = "nonfinite_f64"))]
         h: f64,
     },
+    /// A fixed-step solve with an implicit method met a singular iteration
+    /// matrix `I/(h gamma) - J` (it cannot retry with another step).
+    #[error("the iteration matrix I/(h gamma) - J of the implicit method is singular at t = {t} with the fixed step h = {h:e}: a fixed-step solve cannot retry with another step; check the Jacobian (odestride::jacobian::check_jacobian), or choose another fixed step (the matrix is singular when 1/(h gamma) is an eigenvalue of J) or adaptive stepping")]
+    SingularMatrix {
+        /// Time of the last accepted state.
+        #[cfg_attr(feature = "serde", serde(with = "nonfinite_f64"))]
+        t: f64,
+        /// The fixed step.
+        #[cfg_attr(feature = "serde", serde(with = "nonfinite_f64"))]
+        h: f64,
+    },
     /// The step size fell below the floor (16 ulp of t, or `h_min`), driven
     /// there by the error test (when non-finite candidates or monitor vetoes
     /// drove it, the error is [`SolveError::NonFiniteRejections`] or

@@ -1231,7 +1231,7 @@ impl<'o, T: Real, S: State<T>> Run<'o, T, S> {
                     self.sol.stats.nreject_singular += 1;
                     self.rejects.singular += 1;
                     if fixed.is_some() {
-                        return Err(self.rejection_failure(t, h, None));
+                        return Err(SolveError::SingularMatrix { t: fl(t), h: fl(h) });
                     }
                 } else {
                     if fixed.is_some() {

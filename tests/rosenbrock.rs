@@ -447,7 +447,13 @@ fn a_singular_iteration_matrix_is_rejected_then_a_clear_error_if_it_persists() {
         .solve(sys(), 0.0, 1.0, 1.0)
         .unwrap_err();
     println!("{}", fail.error);
-    assert!(fail.error.to_string().contains("singular iteration matrix"));
+    assert_eq!(fail.error, SolveError::SingularMatrix { t: 0.0, h: h0 });
+    let msg = fail.error.to_string();
+    assert!(
+        msg.contains("is singular at t = 0 with the fixed step h = 1.25e-1"),
+        "{msg}"
+    );
+    assert!(!msg.contains("error estimate"), "{msg}");
     assert_eq!(fail.partial.t, vec![0.0]);
 }
 
