@@ -585,10 +585,27 @@ impl<T: Real> StepController<T> for PiController<T> {
     }
     fn set_history(&mut self, saved: &Saved<T>) -> Result<(), String> {
         let mut r = saved.reader();
-        self.err_old = r.real()?;
+        // Refuse what no run writes (NaN, inf, a non-positive error), which
+        // would surface as a bad step proposal on the first step.
+        let mut field = |name: &str, positive: bool| {
+            let v = r.real()?;
+            if v.is_finite() && (!positive || v > T::zero()) {
+                Ok(v)
+            } else {
+                let want = if positive { "finite and > 0" } else { "finite" };
+                Err(format!(
+                    "controller history: {name} = {} (must be {want})",
+                    v.to_f64_lossy()
+                ))
+            }
+        };
+        let err_old = field("err_old", true)?;
+        let h_acc = field("h_acc", false)?;
+        let err_acc = field("err_acc", true)?;
+        self.err_old = err_old;
         self.ln_old = self.cache_ln_old();
-        self.h_acc = r.real()?;
-        self.err_acc = r.real()?;
+        self.h_acc = h_acc;
+        self.err_acc = err_acc;
         self.ln_acc = T::nan();
         self.ln_err = (T::nan(), T::nan());
         Ok(())
@@ -753,8 +770,24 @@ impl<T: Real> StepController<T> for PidController<T> {
     }
     fn set_history(&mut self, saved: &Saved<T>) -> Result<(), String> {
         let mut r = saved.reader();
-        self.errs = [r.real()?, r.real()?];
-        self.hs = [r.real()?, r.real()?];
+        // Refuse what no run writes (NaN, inf, a negative error), which
+        // would surface as a bad step proposal on the first step.
+        let mut field = |name: &str, nonnegative: bool| {
+            let v = r.real()?;
+            if v.is_finite() && (!nonnegative || v >= T::zero()) {
+                Ok(v)
+            } else {
+                let want = if nonnegative { "finite and >= 0" } else { "finite" };
+                Err(format!(
+                    "controller history: {name} = {} (must be {want})",
+                    v.to_f64_lossy()
+                ))
+            }
+        };
+        let errs = [field("errs[0]", true)?, field("errs[1]", true)?];
+        let hs = [field("hs[0]", false)?, field("hs[1]", false)?];
+        self.errs = errs;
+        self.hs = hs;
         Ok(())
     }
 }

@@ -456,3 +456,71 @@ fn resume_refuses_a_checkpoint_outside_its_span_or_stepping_away_from_t_end() {
     assert_eq!(sol.last_time(), 10.0);
     assert!((sol.last_state()[0] - 10f64.cos()).abs() < 1e-8);
 }
+
+/// A checkpoint of dopri5 on the oscillator at t = 2, with `controller`.
+fn checkpoint_at_2<C: odestride::StepController<f64>>(controller: C) -> Checkpoint<f64, V2> {
+    let mut integ = Integrator::new(ExplicitRk::dopri5())
+        .tol(1e-10)
+        .controller(controller);
+    let mut run = integ.start(oscillator, 0.0, 10.0, [1.0, 0.0]).unwrap();
+    run.advance_to(2.0).unwrap();
+    run.checkpoint()
+}
+
+/// Resumes `c` with `controller` and expects it refused at resume with a
+/// CheckpointMismatch containing `want`.
+fn refused_at_resume<C: odestride::StepController<f64>>(c: Checkpoint<f64, V2>, controller: C, want: &str) {
+    let t = c.t;
+    let mut integ = Integrator::new(ExplicitRk::dopri5()).controller(controller);
+    let fail = match integ.resume(oscillator, c) {
+        Ok(s) => match s.run() {
+            Ok(sol) => panic!("resumed and reached {}", sol.last_time()),
+            Err(f) => panic!("resumed, then failed with {:?}", f.error),
+        },
+        Err(f) => f,
+    };
+    match &fail.error {
+        SolveError::CheckpointMismatch { problem } => assert!(problem.contains(want), "{problem}"),
+        e => panic!("{e:?}"),
+    }
+    assert_eq!(fail.partial.last_time(), t);
+}
+
+/// A checkpoint whose controller record holds NaN or an impossible error
+/// (edited or corrupted) is refused at resume, naming the field. It used to
+/// resume and fail on the first step as BadStepProposal, blaming the
+/// controller's parameters.
+#[test]
+fn resume_refuses_a_nan_in_the_controller_record() {
+    use odestride::controller::{PiController, PidController};
+    let cp = checkpoint_at_2(PiController::default());
+    for (i, field) in ["err_old", "h_acc", "err_acc"].into_iter().enumerate() {
+        let mut c = cp.clone();
+        c.controller.reals[i] = f64::NAN;
+        refused_at_resume(
+            c,
+            PiController::default(),
+            &format!("controller history: {field} = NaN"),
+        );
+    }
+    let mut c = cp.clone();
+    c.controller.reals[0] = -1.0;
+    refused_at_resume(
+        c,
+        PiController::default(),
+        "controller history: err_old = -1 (must be finite and > 0)",
+    );
+    // the PID controller's record too
+    let cp = checkpoint_at_2(PidController::h211pi());
+    let mut c = cp.clone();
+    c.controller.reals[2] = f64::NAN;
+    refused_at_resume(c, PidController::h211pi(), "controller history: hs[0] = NaN");
+    // an untouched checkpoint still resumes to the exact solution
+    let sol = Integrator::new(ExplicitRk::dopri5())
+        .controller(PidController::h211pi())
+        .resume(oscillator, cp)
+        .unwrap()
+        .run()
+        .unwrap();
+    assert!((sol.last_state()[0] - 10f64.cos()).abs() < 1e-8);
+}
