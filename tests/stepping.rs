@@ -524,3 +524,27 @@ fn resume_refuses_a_nan_in_the_controller_record() {
         .unwrap();
     assert!((sol.last_state()[0] - 10f64.cos()).abs() < 1e-8);
 }
+
+/// A checkpoint whose stepper record (the stored derivative) holds NaN or
+/// infinity is refused at resume, naming the record and the component. It
+/// used to resume and fail as NonFiniteDerivative, blaming the right-hand
+/// side.
+#[test]
+fn resume_refuses_a_nan_in_the_stepper_record() {
+    use odestride::controller::PiController;
+    let cp = checkpoint_at_2(PiController::default());
+    let mut c = cp.clone();
+    c.stepper.reals[1] = f64::NAN;
+    refused_at_resume(
+        c,
+        PiController::default(),
+        "stepper DP5: the stored derivative: component 1 is NaN",
+    );
+    let mut c = cp;
+    c.stepper.reals[0] = f64::INFINITY;
+    refused_at_resume(
+        c,
+        PiController::default(),
+        "the stored derivative: component 0 is inf",
+    );
+}

@@ -236,13 +236,20 @@ pub trait Stepper<T: Real, S: State<T>> {
     }
 }
 
-/// Copies a saved derivative into `dst`, checking its length.
+/// Copies a saved derivative into `dst`, checking its length and that it
+/// is finite (a NaN would otherwise be blamed on the right-hand side).
 pub(crate) fn restore_vector<T: Real, S: State<T>>(dst: &mut S, src: &[T], what: &str) -> Result<(), String> {
     if src.len() != dst.dim() {
         return Err(format!(
             "{what}: the record has {} components, the state {}",
             src.len(),
             dst.dim()
+        ));
+    }
+    if let Some((i, v)) = src.iter().enumerate().find(|(_, v)| !v.is_finite()) {
+        return Err(format!(
+            "{what}: component {i} is {} (a run only stores finite derivatives)",
+            v.to_f64_lossy()
         ));
     }
     dst.as_mut_slice().copy_from_slice(src);
