@@ -403,3 +403,66 @@ fn the_flow_names_a_non_finite_gradient_when_it_stalls() {
         s => panic!("{s:?}"),
     }
 }
+
+/// L-BFGS and BFGS on an objective that is NaN, or -inf (unbounded below),
+/// beyond x = 2: the stall names the non-finite value instead of "the line
+/// search found no decrease", and keeps the last finite point.
+#[test]
+fn quasi_newton_stalls_name_a_non_finite_objective() {
+    type F = fn(&[f64; 1]) -> f64;
+    type G = fn(&[f64; 1], &mut [f64; 1]);
+    let cases: [(F, G, &str, &str); 2] = [
+        // (x - 5)^2, NaN beyond 2: the minimiser walks to the edge of the domain
+        (
+            |x| {
+                if x[0] > 2.0 {
+                    f64::NAN
+                } else {
+                    (x[0] - 5.0).powi(2)
+                }
+            },
+            |x, g| g[0] = if x[0] > 2.0 { f64::NAN } else { 2.0 * (x[0] - 5.0) },
+            "f = NaN",
+            "not defined",
+        ),
+        // -x, -inf beyond 2
+        (
+            |x| if x[0] > 2.0 { f64::NEG_INFINITY } else { -x[0] },
+            |_x, g| g[0] = -1.0,
+            "f = -inf",
+            "unbounded below",
+        ),
+    ];
+    for (fv, gv, value, cause) in cases {
+        let methods: Vec<Box<dyn Minimizer<f64, [f64; 1]>>> =
+            vec![Box::new(Lbfgs::new()), Box::new(Bfgs::new())];
+        for mut m in methods {
+            let r = minimize(
+                &mut m,
+                objective(fv, gv),
+                [0.0],
+                &Criteria::default().max_iter(200),
+            )
+            .unwrap();
+            let name = m.name();
+            match &r.status {
+                Status::Stalled { reason } => {
+                    println!("{name}: {reason}");
+                    assert!(
+                        reason.contains(value) && reason.contains(cause),
+                        "{name}: {reason}"
+                    );
+                    assert!(!reason.contains("no decrease"), "{name}: {reason}");
+                }
+                other => panic!("{name}: {other:?}"),
+            }
+            assert!(
+                r.f.is_finite() && r.x[0] <= 2.0,
+                "{name}: x = {}, f = {}",
+                r.x[0],
+                r.f
+            );
+            assert_eq!(r.f, fv(&r.x), "{name}");
+        }
+    }
+}

@@ -125,7 +125,7 @@ impl<T: Real, S: State<T>> Minimizer<T, S> for Bfgs<T, S> {
             T::one().min(T::one() / norm2(g.as_slice()))
         };
         match search_along(&self.line_search, obj, x, f, g, d, xt, gt, step0) {
-            Some(step) => {
+            Ok(step) => {
                 let (s, y) = (xt.as_slice(), gt.as_slice());
                 let sy = dot(s, y);
                 let yy = dot(y, y);
@@ -150,14 +150,12 @@ impl<T: Real, S: State<T>> Minimizer<T, S> for Bfgs<T, S> {
                 }
                 Ok(Progress::Moved { step })
             }
-            None if self.updated => {
+            Err(_) if self.updated => {
                 self.updated = false;
                 identity(&mut self.h, n, T::one());
                 Ok(Progress::Moved { step: T::zero() })
             }
-            None => Ok(Progress::Stalled(
-                "the line search found no decrease along steepest descent".into(),
-            )),
+            Err(why) => Ok(Progress::Stalled(why.reason("steepest descent"))),
         }
     }
 }

@@ -162,10 +162,54 @@ pub(crate) fn check_line_search<T: Real>(
     Ok(())
 }
 
+/// Why [`search_along`] found no acceptable point.
+pub(crate) enum SearchFailure<T> {
+    /// No decrease (rounding, interval too small, budget).
+    NoDecrease,
+    /// `f` or its slope was NaN or infinite at the trials and backing off
+    /// did not help; the last trial's values.
+    NonFinite {
+        /// `f` at the last trial.
+        f: T,
+        /// The slope there.
+        slope: T,
+        /// The last trial step.
+        step: T,
+    },
+}
+
+impl<T: Real> SearchFailure<T> {
+    /// The stall reason of a search along `direction` ("steepest descent").
+    pub(crate) fn reason(&self, direction: &str) -> String {
+        match *self {
+            SearchFailure::NoDecrease => format!("the line search found no decrease along {direction}"),
+            SearchFailure::NonFinite { f, step, .. } if !f.is_finite() => {
+                let cause = if f.is_nan() {
+                    "the objective is not defined there"
+                } else if f < T::zero() {
+                    "the objective is unbounded below (or overflows) there"
+                } else {
+                    "the objective overflows there"
+                };
+                format!(
+                    "the line search along {direction} met f = {} (last trial step {:e}): {cause}",
+                    f.to_f64_lossy(),
+                    step.to_f64_lossy()
+                )
+            }
+            SearchFailure::NonFinite { slope, step, .. } => format!(
+                "the line search along {direction} met a non-finite slope g'd = {} (last trial step {:e}): the gradient is not finite there",
+                slope.to_f64_lossy(),
+                step.to_f64_lossy()
+            ),
+        }
+    }
+}
+
 /// One line search along `d` from `(x, f, g)`; on success moves `x, f, g`
-/// to the accepted point and returns `Some(step)`, leaving `s = new - old`
+/// to the accepted point and returns `Ok(step)`, leaving `s = new - old`
 /// in `xt` and `y = g_new - g_old` in `gt`. On failure leaves `x, f, g`
-/// untouched and returns `None`.
+/// untouched and returns why.
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn search_along<T: Real, S: State<T>>(
     ls: &MoreThuente<T>,
@@ -177,7 +221,7 @@ pub(crate) fn search_along<T: Real, S: State<T>>(
     xt: &mut S,
     gt: &mut S,
     step0: T,
-) -> Option<T> {
+) -> Result<T, SearchFailure<T>> {
     let dg = dot(d.as_slice(), g.as_slice());
     let r = ls.search(
         |a| {
@@ -200,7 +244,15 @@ pub(crate) fn search_along<T: Real, S: State<T>>(
             _ => r.f < *f,
         };
     if !usable {
-        return None;
+        return Err(if r.status == LineSearchStatus::NonFinite && r.evals > 0 {
+            SearchFailure::NonFinite {
+                f: r.f,
+                slope: r.dphi,
+                step: r.step,
+            }
+        } else {
+            SearchFailure::NoDecrease
+        });
     }
     core::mem::swap(x, xt);
     core::mem::swap(g, gt);
@@ -212,7 +264,7 @@ pub(crate) fn search_along<T: Real, S: State<T>>(
     for (o, n) in gt.as_mut_slice().iter_mut().zip(g.as_slice()) {
         *o = *n - *o;
     }
-    Some(r.step)
+    Ok(r.step)
 }
 
 impl<T: Real, S: State<T>> Minimizer<T, S> for Lbfgs<T, S> {
@@ -285,7 +337,7 @@ impl<T: Real, S: State<T>> Minimizer<T, S> for Lbfgs<T, S> {
             T::one()
         };
         match search_along(&self.line_search, obj, x, f, g, d, xt, gt, step0) {
-            Some(step) => {
+            Ok(step) => {
                 let sy = dot(xt.as_slice(), gt.as_slice());
                 let yy = dot(gt.as_slice(), gt.as_slice());
                 if sy > T::epsilon() * yy && sy.is_finite() {
@@ -299,13 +351,11 @@ impl<T: Real, S: State<T>> Minimizer<T, S> for Lbfgs<T, S> {
                 }
                 Ok(Progress::Moved { step })
             }
-            None if self.len > 0 => {
+            Err(_) if self.len > 0 => {
                 self.len = 0;
                 Ok(Progress::Moved { step: T::zero() })
             }
-            None => Ok(Progress::Stalled(
-                "the line search found no decrease along steepest descent".into(),
-            )),
+            Err(why) => Ok(Progress::Stalled(why.reason("steepest descent"))),
         }
     }
 }
