@@ -228,3 +228,24 @@ fn an_optimiser_error_mid_run_returns_the_progress_made() {
     let e = minimize(&mut m, f, [1.0], &Criteria::default()).unwrap_err();
     assert!(e.to_string().starts_with("StepDecay: gamma = -1"), "{e}");
 }
+
+#[test]
+fn one_cycle_refuses_a_step_past_total() {
+    // PyTorch's OneCycleLR raises when stepped past total_steps; beyond it
+    // the linear formula would hand SGD a negative rate (blamed on "SGD: lr")
+    for anneal in [Anneal::Linear, Anneal::Cos] {
+        let mut s = OneCycle::new(0.1, 10);
+        s.anneal = anneal;
+        let mut opt = Scheduled::new(Sgd::new(0.0), s);
+        let mut x = [1.0_f64];
+        for _ in 0..10 {
+            opt.step(&mut x, &[1.0]).unwrap();
+        }
+        let before = x;
+        let e = opt.step(&mut x, &[1.0]).unwrap_err();
+        assert!(matches!(e, OptimError::InvalidHyperparameter { .. }), "{e:?}");
+        let m = e.to_string();
+        assert!(m.starts_with("OneCycle: step = 10 is invalid"), "{m}");
+        assert_eq!(x, before, "a refused step leaves x as it was");
+    }
+}

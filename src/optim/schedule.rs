@@ -47,6 +47,14 @@ pub trait LrSchedule<T: Real> {
     fn validate(&self) -> Result<(), OptimError> {
         Ok(())
     }
+    /// Checks that step `k` (0-based) lies within the schedule;
+    /// [`Scheduled`] calls it before step `k` and refuses the step with the
+    /// error. [`OneCycle`] refuses `k >= total` (as PyTorch's `OneCycleLR`
+    /// does), reporting [`OptimError::InvalidHyperparameter`] named `step`.
+    /// Default: `Ok(())` (the schedule is defined for every step).
+    fn validate_step(&self, _k: usize) -> Result<(), OptimError> {
+        Ok(())
+    }
 }
 
 /// A learning rate (`lr0`, `eta_min`, ...): finite and >= 0.
@@ -383,6 +391,12 @@ pub enum Anneal {
 /// `three_phase=False`): from `max_lr / div_factor` up to `max_lr` at step
 /// `pct_start * total - 1`, then down to
 /// `max_lr / (div_factor * final_div_factor)` at step `total - 1`.
+///
+/// The policy has `total` steps: [`Scheduled`] refuses step `total` and
+/// later ones ([`LrSchedule::validate_step`]), as PyTorch's `OneCycleLR`
+/// raises when stepped past `total_steps` (beyond it the formula of
+/// [`lr`](LrSchedule::lr) would go negative with linear annealing and climb
+/// back up with cosine).
 #[derive(Debug, Clone, Copy, PartialEq)]
 #[cfg_attr(feature = "serde", derive(Serialize, Deserialize))]
 pub struct OneCycle<T> {
@@ -456,6 +470,15 @@ impl<T: Real> LrSchedule<T> for OneCycle<T> {
             fd,
             fd > T::zero(),
             "must be finite and > 0",
+        )
+    }
+    fn validate_step(&self, k: usize) -> Result<(), OptimError> {
+        check(
+            "OneCycle",
+            "step",
+            k as f64,
+            k < self.total,
+            "the schedule has only `total` steps (0 to total - 1); build it with a larger total",
         )
     }
 }
@@ -617,6 +640,13 @@ impl<T: Real, A: LrSchedule<T>, B: LrSchedule<T>> LrSchedule<T> for Sequence<A, 
         self.first.validate()?;
         self.second.validate()
     }
+    fn validate_step(&self, k: usize) -> Result<(), OptimError> {
+        if k < self.milestone {
+            self.first.validate_step(k)
+        } else {
+            self.second.validate_step(k - self.milestone)
+        }
+    }
 }
 
 /// An optimiser whose learning rate comes from a schedule: before step `k`
@@ -671,9 +701,11 @@ impl<T: Real, S: State<T>, O: Optimizer<T, S>, L: LrSchedule<T>> Optimizer<T, S>
     fn observe_loss(&mut self, loss: T) {
         self.schedule.observe(self.k, loss);
     }
-    /// Refuses the step if [`LrSchedule::validate`] fails (`x` untouched).
+    /// Refuses the step if [`LrSchedule::validate`] or
+    /// [`LrSchedule::validate_step`] fails (`x` untouched).
     fn step(&mut self, x: &mut S, grad: &S) -> Result<(), OptimError> {
         self.schedule.validate()?;
+        self.schedule.validate_step(self.k)?;
         self.inner.set_lr(self.schedule.lr(self.k));
         self.inner.step(x, grad)?;
         self.k += 1;
