@@ -101,14 +101,18 @@ pub enum SolveError {
         #[cfg_attr(feature = "serde", serde(with = "nonfinite_f64"))]
         h: f64,
     },
-    /// A fixed-step solve with an implicit method met a singular iteration
-    /// matrix `I/(h gamma) - J` (it cannot retry with another step).
-    #[error("the iteration matrix I/(h gamma) - J of the implicit method is singular at t = {t} with the fixed step h = {h:e}: a fixed-step solve cannot retry with another step; check the Jacobian (odestride::jacobian::check_jacobian), or choose another fixed step (the matrix is singular when 1/(h gamma) is an eigenvalue of J) or adaptive stepping")]
+    /// An implicit method met a singular iteration matrix `I/(h gamma) - J`:
+    /// in a fixed-step solve at once (it cannot retry with another step); in
+    /// an adaptive solve when singular matrices dominated the run of
+    /// rejections that reached `max_consecutive_rejects` or the step-size
+    /// floor (each is a rejection with a shrink, counted in
+    /// `Stats::nreject_singular`).
+    #[error("the iteration matrix I/(h gamma) - J of the implicit method is singular at t = {t} with step h = {h:e} (it is singular when 1/(h gamma) is an eigenvalue of J): a fixed-step solve cannot retry with another step, an adaptive one kept meeting it while shrinking the step; check the Jacobian (odestride::jacobian::check_jacobian), or with a fixed step choose another one or adaptive stepping")]
     SingularMatrix {
         /// Time of the last accepted state.
         #[cfg_attr(feature = "serde", serde(with = "nonfinite_f64"))]
         t: f64,
-        /// The fixed step.
+        /// The fixed step, or the last attempted adaptive step.
         #[cfg_attr(feature = "serde", serde(with = "nonfinite_f64"))]
         h: f64,
     },
@@ -138,9 +142,10 @@ pub enum SolveError {
         max_steps: usize,
     },
     /// More consecutive rejections than `max_consecutive_rejects`, most of
-    /// them by the error test (runs of non-finite candidates or of monitor
-    /// vetoes are reported as [`SolveError::NonFiniteRejections`] and
-    /// [`SolveError::Vetoed`]).
+    /// them by the error test (runs of non-finite candidates, of monitor
+    /// vetoes or of singular iteration matrices are reported as
+    /// [`SolveError::NonFiniteRejections`], [`SolveError::Vetoed`] and
+    /// [`SolveError::SingularMatrix`]).
     #[error("{count} consecutive rejected steps at t = {t} (last h = {h:e}, last reason: {reason}): the error estimate stays above tolerance; the problem may be stiff or non-smooth here, the tolerances may be too tight for floating point, or max_consecutive_rejects is too low")]
     TooManyRejections {
         /// Time of the last accepted state.

@@ -966,22 +966,14 @@ impl<'o, T: Real, S: State<T>> Run<'o, T, S> {
 
     /// The error for a run of rejections that reached the step-size floor
     /// (`floor` given) or `max_consecutive_rejects`: named after the cause
-    /// that dominated the run (non-finite candidates, a monitor's vetoes, or
-    /// the error test).
+    /// that dominated the run (singular iteration matrices, non-finite
+    /// candidates, a monitor's vetoes, or the error test).
     fn rejection_failure(&self, t: T, h: T, floor: Option<T>) -> SolveError {
         let fl = |x: T| x.to_f64_lossy();
         let r = &self.rejects;
         let rejections = r.total();
         if r.singular > 0 && r.singular >= r.error && r.singular >= r.veto && r.singular >= r.nonfinite {
-            return SolveError::TooManyRejections {
-                t: fl(t),
-                h: fl(h),
-                count: rejections,
-                reason: format!(
-                    "singular iteration matrix I/(h gamma) - J in {} of them (check the Jacobian with odestride::jacobian::check_jacobian)",
-                    r.singular
-                ),
-            };
+            return SolveError::SingularMatrix { t: fl(t), h: fl(h) };
         }
         if r.nonfinite > 0 && r.nonfinite >= r.error && r.nonfinite >= r.veto {
             SolveError::NonFiniteRejections {

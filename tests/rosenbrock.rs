@@ -450,7 +450,7 @@ fn a_singular_iteration_matrix_is_rejected_then_a_clear_error_if_it_persists() {
     assert_eq!(fail.error, SolveError::SingularMatrix { t: 0.0, h: h0 });
     let msg = fail.error.to_string();
     assert!(
-        msg.contains("is singular at t = 0 with the fixed step h = 1.25e-1"),
+        msg.contains("is singular at t = 0 with step h = 1.25e-1"),
         "{msg}"
     );
     assert!(!msg.contains("error estimate"), "{msg}");
@@ -889,4 +889,36 @@ fn monitors_veto_and_project_with_rosenbrock() {
     // The projected solve returns to the start after two periods.
     let back = (projected.last_state() - y0).amax();
     assert!(back < 1e-4, "{back}");
+}
+
+#[test]
+fn an_adaptive_run_of_singular_matrices_is_reported_as_singular() {
+    // J = c [[1, 1], [1, 1]] with c = 1e300: I/(h gamma) - J rounds to
+    // -J, of rank 1, for every step the controller can try, so every
+    // attempt is a singular-matrix rejection until max_consecutive_rejects.
+    let c = 1e300;
+    let sys = with_jacobian(
+        move |_t: f64, y: &SVector<f64, 2>, dy: &mut SVector<f64, 2>| {
+            let s = c * (y[0] + y[1]);
+            dy[0] = s;
+            dy[1] = s;
+        },
+        move |_t: f64, _y: &SVector<f64, 2>, j: &mut SMatrix<f64, 2, 2>| j.fill(c),
+    )
+    .autonomous();
+    let fail = Integrator::new(Rosenbrock::rodas4())
+        .solve(sys, 0.0, 1.0, SVector::from([1.0, -1.0]))
+        .unwrap_err();
+    assert!(
+        matches!(fail.error, SolveError::SingularMatrix { t, .. } if t == 0.0),
+        "{:?}",
+        fail.error
+    );
+    let msg = fail.error.to_string();
+    assert!(
+        msg.contains("I/(h gamma) - J of the implicit method is singular at t = 0"),
+        "{msg}"
+    );
+    assert!(!msg.contains("error estimate"), "{msg}");
+    assert!(fail.partial.stats.nreject_singular > 50);
 }
