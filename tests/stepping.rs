@@ -548,3 +548,47 @@ fn resume_refuses_a_nan_in_the_stepper_record() {
         "the stored derivative: component 0 is inf",
     );
 }
+
+/// A checkpoint of the automatic-switching stepper whose own numbers (not
+/// the engines' derivatives) hold NaN is refused at resume, naming the
+/// record and the field. They used to be restored as they were, to surface
+/// later as a misleading error (or none).
+#[test]
+fn resume_refuses_a_nan_in_the_switching_record() {
+    let mut integ = Integrator::new(Method::Auto.stepper()).tol(1e-6);
+    let mut run = integ.start(vdp, 0.0, 100.0, [2.0, 0.0]).unwrap();
+    run.advance_to(50.0).unwrap();
+    let cp = run.checkpoint();
+    drop(run);
+    // reals: h_switch, h_implicit_max, prev_signed, last_h, last_t, the
+    // power-iteration vector (2), then (t, h_lambda, boundary) per switch
+    assert!(cp.stepper.reals.len() >= 10, "no switch recorded by t = 50");
+    for (i, want) in [
+        (0, "switching record: h_switch = NaN"),
+        (3, "switching record: last_h = NaN"),
+        (6, "switching record: power-iteration vector component 1 = NaN"),
+        (7, "switching record: switch t = NaN"),
+    ] {
+        let mut c = cp.clone();
+        c.stepper.reals[i] = f64::NAN;
+        let fail = match Integrator::new(Method::Auto.stepper()).tol(1e-6).resume(vdp, c) {
+            Ok(s) => match s.run() {
+                Ok(sol) => panic!("resumed and reached {}", sol.last_time()),
+                Err(f) => panic!("resumed, then failed with {:?}", f.error),
+            },
+            Err(f) => f,
+        };
+        match &fail.error {
+            SolveError::CheckpointMismatch { problem } => assert!(problem.contains(want), "{problem}"),
+            e => panic!("{e:?}"),
+        }
+    }
+    // the untouched checkpoint still resumes
+    let sol = Integrator::new(Method::Auto.stepper())
+        .tol(1e-6)
+        .resume(vdp, cp)
+        .unwrap()
+        .run()
+        .unwrap();
+    assert_eq!(sol.last_time(), 100.0);
+}

@@ -340,6 +340,19 @@ pub struct AutoSwitch<T: Real, S: State<T>> {
     phase_steps: usize,
 }
 
+/// A real number of the switching record at restore: finite, or an error
+/// naming it (a NaN would otherwise surface later as a misleading error).
+fn finite<T: Real>(what: &str, v: T) -> Result<T, String> {
+    if v.is_finite() {
+        Ok(v)
+    } else {
+        Err(format!(
+            "switching record: {what} = {} (a run only stores finite values)",
+            v.to_f64_lossy()
+        ))
+    }
+}
+
 impl<T: Real, S: State<T>> AutoSwitch<T, S> {
     /// The two given engines, used as they are.
     pub fn new(explicit: ExplicitRk<T, S>, implicit: Rosenbrock<T, S>) -> Self {
@@ -927,18 +940,27 @@ impl<T: Real, S: State<T>> Stepper<T, S> for AutoSwitch<T, S> {
                 nfev: r.usize()?,
             };
         }
-        self.h_switch = r.real()?;
-        self.h_implicit_max = r.real()?;
-        self.prev_signed = r.real()?;
-        self.last_h = r.real()?;
-        self.last_t = r.real()?;
+        self.h_switch = finite("h_switch", r.real()?)?;
+        self.h_implicit_max = finite("h_implicit_max", r.real()?)?;
+        self.prev_signed = finite("prev_signed", r.real()?)?;
+        self.last_h = finite("last_h", r.real()?)?;
+        self.last_t = finite("last_t", r.real()?)?;
         let mut v = y.zeros_like();
-        v.as_mut_slice().copy_from_slice(r.reals(y.dim())?);
+        let stored = r.reals(y.dim())?;
+        if let Some((i, x)) = stored.iter().enumerate().find(|(_, x)| !x.is_finite()) {
+            return Err(format!(
+                "switching record: power-iteration vector component {i} = {} (a run only stores finite values)",
+                x.to_f64_lossy()
+            ));
+        }
+        v.as_mut_slice().copy_from_slice(stored);
         self.power = Some((v, y.zeros_like()));
         let n = r.usize()?;
         self.switches = Vec::with_capacity(self.cfg.max_recorded.max(n));
         for _ in 0..n {
-            let (t, h_lambda, boundary) = (r.real()?, r.real()?, r.real()?);
+            let t = finite("switch t", r.real()?)?;
+            let h_lambda = finite("switch h_lambda", r.real()?)?;
+            let boundary = finite("switch boundary", r.real()?)?;
             let direction = match r.count()? {
                 0 => SwitchDirection::ToImplicit,
                 _ => SwitchDirection::ToExplicit,
