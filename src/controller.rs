@@ -587,21 +587,10 @@ impl<T: Real> StepController<T> for PiController<T> {
         let mut r = saved.reader();
         // Refuse what no run writes (NaN, inf, a non-positive error), which
         // would surface as a bad step proposal on the first step.
-        let mut field = |name: &str, positive: bool| {
-            let v = r.real()?;
-            if v.is_finite() && (!positive || v > T::zero()) {
-                Ok(v)
-            } else {
-                let want = if positive { "finite and > 0" } else { "finite" };
-                Err(format!(
-                    "controller history: {name} = {} (must be {want})",
-                    v.to_f64_lossy()
-                ))
-            }
-        };
-        let err_old = field("err_old", true)?;
-        let h_acc = field("h_acc", false)?;
-        let err_acc = field("err_acc", true)?;
+        let mut field = |name: &str, sign: Sign| history_value(r.real()?, name, sign);
+        let err_old = field("err_old", Sign::Positive)?;
+        let h_acc = field("h_acc", Sign::Any)?;
+        let err_acc = field("err_acc", Sign::Positive)?;
         self.err_old = err_old;
         self.ln_old = self.cache_ln_old();
         self.h_acc = h_acc;
@@ -609,6 +598,33 @@ impl<T: Real> StepController<T> for PiController<T> {
         self.ln_acc = T::nan();
         self.ln_err = (T::nan(), T::nan());
         Ok(())
+    }
+}
+
+/// What a value of a controller's saved history must be besides finite.
+#[derive(Clone, Copy)]
+enum Sign {
+    Any,
+    NonNegative,
+    Positive,
+}
+
+/// A value of a controller's saved history read back from a checkpoint:
+/// `v` itself when finite and of the required sign, else an error naming it
+/// (what no run writes: an edited or corrupted record).
+fn history_value<T: Real>(v: T, name: &str, sign: Sign) -> Result<T, String> {
+    let (ok, want) = match sign {
+        Sign::Any => (true, "finite"),
+        Sign::NonNegative => (v >= T::zero(), "finite and >= 0"),
+        Sign::Positive => (v > T::zero(), "finite and > 0"),
+    };
+    if v.is_finite() && ok {
+        Ok(v)
+    } else {
+        Err(format!(
+            "controller history: {name} = {} (must be {want})",
+            v.to_f64_lossy()
+        ))
     }
 }
 
@@ -772,20 +788,12 @@ impl<T: Real> StepController<T> for PidController<T> {
         let mut r = saved.reader();
         // Refuse what no run writes (NaN, inf, a negative error), which
         // would surface as a bad step proposal on the first step.
-        let mut field = |name: &str, nonnegative: bool| {
-            let v = r.real()?;
-            if v.is_finite() && (!nonnegative || v >= T::zero()) {
-                Ok(v)
-            } else {
-                let want = if nonnegative { "finite and >= 0" } else { "finite" };
-                Err(format!(
-                    "controller history: {name} = {} (must be {want})",
-                    v.to_f64_lossy()
-                ))
-            }
-        };
-        let errs = [field("errs[0]", true)?, field("errs[1]", true)?];
-        let hs = [field("hs[0]", false)?, field("hs[1]", false)?];
+        let mut field = |name: &str, sign: Sign| history_value(r.real()?, name, sign);
+        let errs = [
+            field("errs[0]", Sign::NonNegative)?,
+            field("errs[1]", Sign::NonNegative)?,
+        ];
+        let hs = [field("hs[0]", Sign::Any)?, field("hs[1]", Sign::Any)?];
         self.errs = errs;
         self.hs = hs;
         Ok(())

@@ -1152,7 +1152,7 @@ impl<'o, T: Real, S: State<T>> Run<'o, T, S> {
                 Some(_) => (t + h - t_end) * dir >= -T::lit(1e-10) * h.abs(),
             };
             if fixed.is_none() && h.abs() < floor {
-                if (t_end - t).abs() <= floor {
+                if pinned.is_some() {
                     // What is left of the span is below the floor itself:
                     // one step lands on t_end.
                     last = true;

@@ -470,9 +470,24 @@ fn checkpoint_at_2<C: odestride::StepController<f64>>(controller: C) -> Checkpoi
 /// Resumes `c` with `controller` and expects it refused at resume with a
 /// CheckpointMismatch containing `want`.
 fn refused_at_resume<C: odestride::StepController<f64>>(c: Checkpoint<f64, V2>, controller: C, want: &str) {
+    refused_by(
+        Integrator::new(ExplicitRk::dopri5()).controller(controller),
+        oscillator,
+        c,
+        want,
+    );
+}
+
+/// Resumes `c` with `integ` on `f` and expects it refused at resume with a
+/// CheckpointMismatch containing `want`, the partial solution at `c.t`.
+fn refused_by<St: odestride::Stepper<f64, V2>, C: odestride::StepController<f64>>(
+    mut integ: Integrator<'_, f64, V2, St, C>,
+    f: fn(f64, &V2, &mut V2),
+    c: Checkpoint<f64, V2>,
+    want: &str,
+) {
     let t = c.t;
-    let mut integ = Integrator::new(ExplicitRk::dopri5()).controller(controller);
-    let fail = match integ.resume(oscillator, c) {
+    let fail = match integ.resume(f, c) {
         Ok(s) => match s.run() {
             Ok(sol) => panic!("resumed and reached {}", sol.last_time()),
             Err(f) => panic!("resumed, then failed with {:?}", f.error),
@@ -571,17 +586,7 @@ fn resume_refuses_a_nan_in_the_switching_record() {
     ] {
         let mut c = cp.clone();
         c.stepper.reals[i] = f64::NAN;
-        let fail = match Integrator::new(Method::Auto.stepper()).tol(1e-6).resume(vdp, c) {
-            Ok(s) => match s.run() {
-                Ok(sol) => panic!("resumed and reached {}", sol.last_time()),
-                Err(f) => panic!("resumed, then failed with {:?}", f.error),
-            },
-            Err(f) => f,
-        };
-        match &fail.error {
-            SolveError::CheckpointMismatch { problem } => assert!(problem.contains(want), "{problem}"),
-            e => panic!("{e:?}"),
-        }
+        refused_by(Integrator::new(Method::Auto.stepper()).tol(1e-6), vdp, c, want);
     }
     // the untouched checkpoint still resumes
     let sol = Integrator::new(Method::Auto.stepper())
